@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0
+# rmap_probe: `make` builds rmap_probe.ko and rmapctl; `make check` runs every test (see README.md).
+# Kbuild reads ./Kbuild, not this file, when it builds the module.
+
+VERSION := $(shell sed -n 's/^\#define RMAP_PROBE_VERSION "\(.*\)"/\1/p' module/rmap_probe.h)
+BUILD ?= build
+CC ?= cc
+CFLAGS ?= -O2 -g
+USER_CFLAGS := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -DRMAPCTL_VERSION='"$(VERSION)"' -Iuserspace
+USER_SRCS := userspace/report.c userspace/json.c
+USER_HDRS := $(wildcard userspace/*.h)
+
+# The kernel to build against: KDIR=, else the running kernel's build tree, else the rig's default line.
+RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
+DEFAULT_LINE ?= 6.1
+
+.PHONY: all module rmapctl guest-progs unit check demo deps checkpatch clean kdir
+
+all: module rmapctl
+
+module:
+	@kdir="$(KDIR)"; \
+	if [ -z "$$kdir" ]; then \
+		if [ -d "$(RUNNING_KDIR)" ]; then kdir="$(RUNNING_KDIR)"; \
+		else kdir=$$(tests/rig/fetch-kernel.sh $(DEFAULT_LINE))/build || exit 1; fi; \
+	fi; \
+	echo "module: building against $$kdir"; \
+	$(MAKE) -C "$$kdir" M=$(CURDIR) modules
+
+rmapctl: $(BUILD)/rmapctl
+
+$(BUILD)/rmapctl: userspace/rmapctl.c $(USER_SRCS) $(USER_HDRS) module/rmap_probe.h
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) $(USER_CFLAGS) -o $@ userspace/rmapctl.c $(USER_SRCS)
+
+# Static binaries for the guests' busybox initramfs.
+$(BUILD)/guest/rmapctl: userspace/rmapctl.c $(USER_SRCS) $(USER_HDRS) module/rmap_probe.h
+	@mkdir -p $(BUILD)/guest
+	$(CC) $(CFLAGS) $(USER_CFLAGS) -static -o $@ userspace/rmapctl.c $(USER_SRCS)
+
+$(BUILD)/guest/%: tests/guest/%.c $(wildcard tests/guest/*.h)
+	@mkdir -p $(BUILD)/guest
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -static -o $@ $<
+
+GUEST_PROGS := $(patsubst tests/guest/%.c,$(BUILD)/guest/%,$(wildcard tests/guest/*.c)) $(BUILD)/guest/rmapctl
+guest-progs: $(GUEST_PROGS)
+
+$(BUILD)/unit/test_report: tests/unit/test_report.c $(USER_SRCS) $(USER_HDRS)
+	@mkdir -p $(BUILD)/unit
+	$(CC) $(CFLAGS) $(USER_CFLAGS) -o $@ tests/unit/test_report.c $(USER_SRCS)
+
+unit: $(BUILD)/unit/test_report
+	$(BUILD)/unit/test_report
+
+# Everything: host unit tests, then every kernel line's guest suite. KERNELS= narrows the lines.
+check:
+	tests/check.sh
+
+demo:
+	tests/demo.sh
+
+deps:
+	tests/rig/deps.sh
+
+checkpatch:
+	tests/checkpatch.sh
+
+clean:
+	rm -rf $(BUILD) *.ko *.mod *.mod.c *.o module/*.o module/.*.cmd .*.cmd Module.symvers modules.order

@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for guest-side test scripts. Every case ends in exactly one PASS:, FAIL: or SKIP: line.
+RESULTS=/tmp/results
+
+pass() { echo "PASS: $1" | tee -a $RESULTS; }
+fail() { echo "FAIL: $1${2:+ ($2)}" | tee -a $RESULTS; }
+skip() { echo "SKIP: $1 ($2)" | tee -a $RESULTS; }
+
+# check NAME CMD...: pass when CMD exits 0, fail with its output otherwise.
+check() {
+	name=$1
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$name"
+	else
+		echo "$out" | tail -20
+		fail "$name" "exit $?"
+	fi
+}
+
+# expect_fail NAME WANTED-EXIT CMD...: CMD must exit with WANTED-EXIT.
+expect_exit() {
+	name=$1 want=$2
+	shift 2
+	"$@" >/tmp/expect.out 2>&1
+	rc=$?
+	if [ $rc -eq "$want" ]; then
+		pass "$name"
+	else
+		tail -5 /tmp/expect.out
+		fail "$name" "exit $rc, wanted $want"
+	fi
+}
+
+load_module() { insmod /rmap/rmap_probe.ko; }
+unload_module() { rmmod rmap_probe; }

@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot one guest: a Debian kernel, a busybox initramfs with the module, rmapctl and the guest tests.
+# Usage: run-guest.sh KERNEL-DIR MODULE.ko GUEST-BIN-DIR OUTDIR [kernel args...]
+# Writes OUTDIR/console.log (raw) and OUTDIR/console.txt (cleaned); prints PASS:/FAIL:/SKIP: lines, the guest's
+# own and the rig's verdicts (exit status, end marker, kernel splats). Exits non-zero when anything failed.
+set -uo pipefail
+kernel=$1 ko=$2 bin=$3 out=$4
+shift 4
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+name=$(basename "$(readlink -f "$kernel")")
+qemu_root=$("$here/fetch-qemu.sh") || exit 1
+timeout_s=${RIG_TIMEOUT:-900}
+
+mkdir -p "$out"
+root=$out/initramfs
+rm -rf "$root" && mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,rmap,tests,etc,root}
+cp /bin/busybox "$root/bin/busybox"
+install -m 755 "$top/tests/guest/init" "$root/init"
+cp "$top"/tests/guest/*.sh "$root/tests/"
+cp "$ko" "$root/rmap/rmap_probe.ko"
+sed -n 's/^#define RMAP_PROBE_VERSION "\(.*\)"/\1/p' "$top/module/rmap_probe.h" > "$root/rmap/version"
+for f in "$bin"/*; do cp "$f" "$root/bin/"; done
+# Kernel modules the tests use (brd for swap), as the image package ships them.
+mkdir -p "$root/lib/modules"
+find -L "$kernel/modules/kernel" -name 'brd.ko*' -exec cp {} "$root/lib/modules/" \; 2>/dev/null
+echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
+echo "nobody:x:65534:65534:nobody:/:/bin/sh" >> "$root/etc/passwd"
+(cd "$root" && find . | cpio -o -H newc --quiet) > "$out/initramfs.cpio"
+
+log=$out/console.log
+rm -f "$log"
+start=$(date +%s.%N)
+timeout --kill-after=10 "$timeout_s" "$qemu_root/usr/bin/qemu-system-x86_64" \
+	-L "$qemu_root/usr/share/seabios" -L "$qemu_root/usr/share/qemu" \
+	-m "${RIG_MEM:-1024}" -smp 2 -display none -monitor none -serial "file:$log" -no-reboot -net none \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	${RIG_QEMU_ARGS:-} \
+	-kernel "$kernel/vmlinuz" -initrd "$out/initramfs.cpio" \
+	-append "console=ttyS0 panic=-1 $*" </dev/null >"$out/qemu.out" 2>&1
+rc=$?
+secs=$(echo "$(date +%s.%N) - $start" | bc)
+tr -d '\r' < "$log" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' > "$out/console.txt"
+
+failed=0
+verdict() { echo "$1: $name: $2"; [ "$1" = FAIL ] && failed=1; return 0; }
+grep -E '^(PASS|FAIL|SKIP): ' "$out/console.txt" | sed "s/^\(PASS\|FAIL\|SKIP\): /\1: $name: /"
+grep -q '^FAIL: ' "$out/console.txt" && failed=1
+case $rc in
+1) ;; # the guest wrote status 0 to isa-debug-exit
+3) verdict FAIL "guest reported failures" ;;
+124|137) verdict FAIL "guest timed out after ${timeout_s}s (hang?)" ;;
+0) verdict FAIL "guest ended without reporting (kernel panic or reboot)" ;;
+*) verdict FAIL "qemu exited $rc: $(tail -3 "$out/qemu.out" | tr '\n' ' ')" ;;
+esac
+grep -q '^RIG-END ' "$out/console.txt" || verdict FAIL "no end marker in the console log"
+# Kernel splats anywhere in the log, ours or not, fail the run. Test verdict lines are not kernel output.
+splats=$(grep -v -E '^(PASS|FAIL|SKIP): ' "$out/console.txt" |
+	grep -E 'WARNING:|BUG:|Oops|Call Trace|Kernel panic|KASAN|kmemleak: .*new suspected|unreferenced object|possible recursive locking|circular locking|INFO: task .* blocked|soft lockup|UBSAN:|general protection fault' |
+	sort -u | head -5)
+if [ -n "$splats" ]; then
+	while IFS= read -r s; do verdict FAIL "kernel report in guest log: $s"; done <<< "$splats"
+else
+	verdict PASS "guest log free of kernel warnings"
+fi
+echo "rig: $name: guest run took ${secs%.*}s wall (log: $out/console.txt)" >&2
+exit $failed

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Host-side unit tests of rmapctl's parsing and formatting. One PASS:/FAIL: line per case. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report.h"
+
+static int failed;
+
+static void result(const char *name, int ok)
+{
+	printf("%s: unit %s\n", ok ? "PASS" : "FAIL", name);
+	failed += !ok;
+}
+
+static void pfn_ok(const char *s, uint64_t want)
+{
+	const char *why = NULL;
+	uint64_t pfn = 0;
+	char name[128];
+
+	snprintf(name, sizeof(name), "parse_pfn accepts '%s'", s);
+	result(name, parse_pfn(s, &pfn, &why) == 0 && pfn == want);
+}
+
+static void pfn_bad(const char *s)
+{
+	const char *why = NULL;
+	uint64_t pfn;
+	char name[128];
+
+	snprintf(name, sizeof(name), "parse_pfn rejects '%s'", s);
+	result(name, parse_pfn(s, &pfn, &why) == -1 && why);
+}
+
+static const char sample[] =
+	"page pfn=0x1234 head_pfn=0x1200 order=9 kind=anon node=1 refcount=3 mapcount=2 "
+	"flags=uptodate,lru,head future_key=ignored\n"
+	"file ino=42 dev=0:21 index=7 path=/tmp/with\\040space\n"
+	"map pid=1 comm=init vaddr=0x7f0000001000 vma_start=0x7f0000000000 vma_end=0x7f0000200000 "
+	"vm_flags=0x100073 level=pte writable=1 dirty=0 young=1 soft_dirty=1 uffd_wp=0\n"
+	"map pid=77 comm=a\\134b vaddr=0x400000 vma_start=0x400000 vma_end=0x600000 vm_flags=0x75 "
+	"level=pmd writable=0 dirty=1 young=0 soft_dirty=0 uffd_wp=0\n"
+	"end mappings=2 verdict=complete attempts=1\n";
+
+static void test_parse(void)
+{
+	struct report r;
+	int line;
+
+	result("report_parse sample", report_parse(&r, sample, &line) == 0);
+	result("page fields", r.pfn == 0x1234 && r.head_pfn == 0x1200 && r.order == 9 && !strcmp(r.kind, "anon") &&
+			      r.node == 1 && r.refcount == 3 && r.mapcount == 2 &&
+			      !strcmp(r.flags, "uptodate,lru,head"));
+	result("file fields and unescaping", r.has_file && r.ino == 42 && !strcmp(r.dev, "0:21") && r.index == 7 &&
+					      !strcmp(r.path, "/tmp/with space"));
+	result("mappings", r.nr_maps == 2 && r.maps[0].pid == 1 && r.maps[0].vaddr == 0x7f0000001000ULL &&
+			   r.maps[0].writable && !r.maps[0].dirty && r.maps[0].young &&
+			   !strcmp(r.maps[1].level, "pmd") && !strcmp(r.maps[1].comm, "a\\b"));
+	result("verdict", !strcmp(r.verdict, "complete") && r.attempts == 1);
+	report_free(&r);
+
+	result("truncated report is an error", report_parse(&r, "page pfn=1 kind=anon\n", &line) == -1);
+	report_free(&r);
+	result("bad number is an error with its line",
+	       report_parse(&r, "page pfn=1\nmap pid=x\nend verdict=complete\n", &line) == -1 && line == 2);
+	report_free(&r);
+	result("bad boolean is an error", report_parse(&r, "map writable=2\nend verdict=complete\n", &line) == -1);
+	report_free(&r);
+}
+
+static void test_json(void)
+{
+	struct report r;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int line;
+
+	report_parse(&r, sample, &line);
+	report_print_json(&r, f);
+	fclose(f);
+	result("json shape",
+	       !strncmp(buf, "{\"pfn\":4660,\"head_pfn\":4608,\"order\":9,\"kind\":\"anon\","
+			     "\"flags\":[\"uptodate\",\"lru\",\"head\"],\"refcount\":3,\"mapcount\":2,\"node\":1,",
+			strlen("{\"pfn\":4660,\"head_pfn\":4608,\"order\":9,\"kind\":\"anon\","
+			       "\"flags\":[\"uptodate\",\"lru\",\"head\"],\"refcount\":3,\"mapcount\":2,\"node\":1,")));
+	result("json addresses are hex strings", strstr(buf, "\"vaddr\":\"0x7f0000001000\"") != NULL);
+	result("json escapes backslash", strstr(buf, "\"comm\":\"a\\\\b\"") != NULL);
+	result("json mapping objects", strstr(buf, "\"mappings\":[{\"pid\":1,") && strstr(buf, "},{\"pid\":77,"));
+	result("json ends with newline", len > 2 && !strcmp(buf + len - 3, "]}\n"));
+	free(buf);
+
+	f = open_memstream(&buf, &len);
+	report_print_human(&r, f);
+	fclose(f);
+	result("human output names the verdict", strstr(buf, "2 mappings, verdict complete") != NULL);
+	free(buf);
+	report_free(&r);
+}
+
+int main(void)
+{
+	pfn_ok("0", 0);
+	pfn_ok("4660", 4660);
+	pfn_ok("0x1234", 0x1234);
+	pfn_ok("0X1aBc", 0x1abc);
+	pfn_ok("18446744073709551615", 18446744073709551615ULL);
+	pfn_bad("");
+	pfn_bad("0x");
+	pfn_bad("-1");
+	pfn_bad("+1");
+	pfn_bad(" 1");
+	pfn_bad("12abc");
+	pfn_bad("1.5");
+	pfn_bad("18446744073709551616");
+	pfn_bad("0x10000000000000000");
+	test_parse();
+	test_json();
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The module's per-PFN report, parsed: the format is documented in README.md ("Report format").
+ */
+#ifndef RMAPCTL_REPORT_H
+#define RMAPCTL_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define REPORT_FIELD_MAX 256
+
+struct mapping {
+	long pid;
+	char comm[64];
+	uint64_t vaddr, vma_start, vma_end, vm_flags;
+	char level[8];
+	bool writable, dirty, young, soft_dirty, uffd_wp;
+};
+
+struct report {
+	uint64_t pfn, head_pfn;
+	unsigned int order;
+	char kind[32];
+	char flags[REPORT_FIELD_MAX];	/* comma-separated names */
+	long refcount, mapcount;
+	int node;
+	bool has_file;
+	uint64_t ino, index;
+	char dev[32];
+	char path[4096];
+	char verdict[32];
+	unsigned int attempts;
+	char note[REPORT_FIELD_MAX];
+	struct mapping *maps;
+	size_t nr_maps, cap_maps;
+};
+
+/* PFN as the kernel prints it: decimal or 0x hex, nothing else. 0 on success, -1 with a reason otherwise. */
+int parse_pfn(const char *s, uint64_t *pfn, const char **why);
+
+/* Parse the module's text; 0 on success, -1 with *line set to the offending line number. */
+int report_parse(struct report *r, const char *text, int *line);
+void report_free(struct report *r);
+
+void report_print_human(const struct report *r, FILE *out);
+void report_print_json(const struct report *r, FILE *out);
+
+#endif

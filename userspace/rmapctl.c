@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rmapctl: ask rmap_probe.ko who maps a physical page.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include "report.h"
+
+#define DEBUGFS "/sys/kernel/debug"
+#define PROBE_DIR DEBUGFS "/rmap_probe"
+#define DEBUGFS_MAGIC 0x64626720
+
+/* Exit codes: distinct so that scripts can tell what went wrong. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILURE_ = 1,	/* anything not listed below */
+	EXIT_USAGE = 2,
+	EXIT_NO_MODULE = 3,	/* module not loaded or debugfs not mounted */
+	EXIT_PERMISSION = 4,
+	EXIT_BAD_PFN = 5,	/* the kernel has no page we can report at that PFN */
+};
+
+static const char *prog = "rmapctl";
+
+static int open_probe_file(const char *name, int flags)
+{
+	char path[256];
+	struct statfs fs;
+	int fd, err;
+
+	snprintf(path, sizeof(path), PROBE_DIR "/%s", name);
+	fd = open(path, flags | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	err = errno;
+	if (err == EACCES || err == EPERM) {
+		fprintf(stderr, "%s: %s: %s: rmap_probe needs root (CAP_SYS_ADMIN): physical page layout is sensitive\n",
+			prog, path, strerror(err));
+		exit(EXIT_PERMISSION);
+	}
+	if (err == ENOENT) {
+		if (statfs(DEBUGFS, &fs) || fs.f_type != DEBUGFS_MAGIC)
+			fprintf(stderr, "%s: debugfs is not mounted on %s (mount -t debugfs none %s)\n", prog,
+				DEBUGFS, DEBUGFS);
+		else
+			fprintf(stderr, "%s: %s not found: is the module loaded? (modprobe rmap_probe)\n", prog,
+				path);
+		exit(EXIT_NO_MODULE);
+	}
+	fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(err));
+	exit(EXIT_FAILURE_);
+}
+
+/* Read a file descriptor to its end into a NUL-terminated, growing buffer. */
+static char *read_all(int fd, const char *what)
+{
+	size_t len = 0, cap = 65536;
+	char *buf = malloc(cap);
+	ssize_t n;
+
+	for (;;) {
+		if (!buf) {
+			fprintf(stderr, "%s: out of memory reading %s\n", prog, what);
+			exit(EXIT_FAILURE_);
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "%s: reading %s: %s\n", prog, what, strerror(errno));
+			exit(EXIT_FAILURE_);
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (cap - len < 4096) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+		}
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	int fd;
+	char *v;
+
+	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "usage: %s version\n", prog);
+		return EXIT_USAGE;
+	}
+	fd = open_probe_file("version", O_RDONLY);
+	v = read_all(fd, "version");
+	close(fd);
+	printf("rmapctl %s, module %s", RMAPCTL_VERSION, v);
+	free(v);
+	return EXIT_OK;
+}
+
+static void usage_pfn(FILE *out)
+{
+	fprintf(out, "usage: %s pfn PFN [--json]\n"
+		     "  PFN in decimal or 0x hex, as kernel logs print it\n", prog);
+}
+
+static int cmd_pfn(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct report r;
+	const char *why;
+	uint64_t pfn;
+	char req[32], *text;
+	bool json = false;
+	int c, fd, line;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		if (c == 'j') {
+			json = true;
+		} else if (c == 'h') {
+			usage_pfn(stdout);
+			return EXIT_OK;
+		} else {
+			usage_pfn(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		usage_pfn(stderr);
+		return EXIT_USAGE;
+	}
+	if (parse_pfn(argv[optind], &pfn, &why)) {
+		fprintf(stderr, "%s: bad PFN '%s': %s\n", prog, argv[optind], why);
+		return EXIT_USAGE;
+	}
+	fd = open_probe_file("query", O_RDWR);
+	snprintf(req, sizeof(req), "%llu\n", (unsigned long long)pfn);
+	if (write(fd, req, strlen(req)) < 0) {
+		int err = errno;
+
+		if (err == EINVAL || err == ERANGE || err == ENXIO) {
+			fprintf(stderr, "%s: pfn %s: %s\n", prog, argv[optind],
+				err == ENXIO ? "no online memory at this PFN" : strerror(err));
+			return EXIT_BAD_PFN;
+		}
+		if (err == EPERM || err == EACCES) {
+			fprintf(stderr, "%s: query refused: %s\n", prog, strerror(err));
+			return EXIT_PERMISSION;
+		}
+		fprintf(stderr, "%s: query for pfn %s failed: %s\n", prog, argv[optind], strerror(err));
+		return EXIT_FAILURE_;
+	}
+	text = read_all(fd, "query");
+	close(fd);
+	if (report_parse(&r, text, &line)) {
+		fprintf(stderr, "%s: cannot parse the module's report at line %d (module and rmapctl versions differ?)\n",
+			prog, line);
+		free(text);
+		return EXIT_FAILURE_;
+	}
+	free(text);
+	if (json)
+		report_print_json(&r, stdout);
+	else
+		report_print_human(&r, stdout);
+	report_free(&r);
+	return EXIT_OK;
+}
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "pfn", cmd_pfn, "pfn PFN [--json]     who maps this physical page" },
+	{ "version", cmd_version, "version              rmapctl and module versions" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: %s COMMAND [ARGS]\ncommands:\n", prog);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %s\n", commands[i].help);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}
