@@ -38,11 +38,17 @@ $(BUILD)/guest/rmapctl: userspace/rmapctl.c $(USER_SRCS) $(USER_HDRS) module/rma
 	@mkdir -p $(BUILD)/guest
 	$(CC) $(CFLAGS) $(USER_CFLAGS) -static -o $@ userspace/rmapctl.c $(USER_SRCS)
 
-$(BUILD)/guest/%: tests/guest/%.c $(wildcard tests/guest/*.h)
+GUEST_CFLAGS := $(CFLAGS) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -static
+$(BUILD)/guest/%: tests/guest/%.c
 	@mkdir -p $(BUILD)/guest
-	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -static -o $@ $<
+	$(CC) $(GUEST_CFLAGS) -o $@ $<
 
-GUEST_PROGS := $(patsubst tests/guest/%.c,$(BUILD)/guest/%,$(wildcard tests/guest/*.c)) $(BUILD)/guest/rmapctl
+# Test programs that compare against the pagemap oracle link it in.
+$(BUILD)/guest/rmaptest: tests/guest/rmaptest.c tests/guest/oracle.c tests/guest/oracle.h
+	@mkdir -p $(BUILD)/guest
+	$(CC) $(GUEST_CFLAGS) -o $@ tests/guest/rmaptest.c tests/guest/oracle.c
+
+GUEST_PROGS := $(addprefix $(BUILD)/guest/,guest-exit idle rmaptest rmapctl)
 guest-progs: $(GUEST_PROGS)
 
 $(BUILD)/unit/test_report: tests/unit/test_report.c $(USER_SRCS) $(USER_HDRS)
@@ -54,10 +60,10 @@ unit: $(BUILD)/unit/test_report
 
 # Everything: host unit tests, then every kernel line's guest suite. KERNELS= narrows the lines.
 check:
-	tests/check.sh
+	@tests/check.sh
 
 demo:
-	tests/demo.sh
+	@tests/demo.sh
 
 deps:
 	tests/rig/deps.sh

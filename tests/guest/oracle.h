@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The oracle for guest tests: what the kernel's own /proc/<pid>/pagemap, /proc/kpagecount and /proc/kpageflags
+ * say, and what rmapctl says, side by side. Shared by the guest test programs.
+ */
+#ifndef RMAP_TEST_ORACLE_H
+#define RMAP_TEST_ORACLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PAGE 4096UL
+
+/* /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h) */
+#define KPF_SLAB	7
+#define KPF_BUDDY	10
+#define KPF_THP		22
+#define KPF_HUGE	17
+#define KPF_KSM		21
+#define KPF_PGTABLE	26
+#define KPF_RESERVED	32
+
+struct owner {
+	long pid;
+	unsigned long vaddr;
+};
+
+/* rmapctl's answer for one PFN, the fields the tests compare. */
+struct answer {
+	int exit_code;
+	char kind[32], verdict[32];
+	bool one_level;		/* every mapping at the same level, named in level */
+	char level[8];
+	long mapcount;
+	size_t nr;
+	struct owner *owners;
+	char *raw;
+};
+
+extern int test_failures;
+void result(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+uint64_t pfn_of(pid_t pid, const void *vaddr);	/* 0 if not present */
+long kpagecount(uint64_t pfn);
+uint64_t kpageflags(uint64_t pfn);
+
+/* Every (pid, vaddr) that maps @pfn according to every process's pagemap, sorted. */
+size_t pagemap_owners(uint64_t pfn, struct owner **out);
+
+int ask(uint64_t pfn, struct answer *a);
+void answer_free(struct answer *a);
+
+/*
+ * The whole comparison: the same (pid, vaddr) set as pagemap, the mapcount kpagecount says, verdict complete,
+ * and the expected kind and entry level (pte, pmd) for every mapping.
+ */
+bool compare(const char *name, uint64_t pfn, const char *kind, const char *level);
+
+#endif

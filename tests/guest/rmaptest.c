@@ -1,0 +1,742 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest-side scenarios of the per-PFN query, each checked against the pagemap oracle (oracle.c).
+ * Usage: rmaptest SCENARIO...   (rmaptest list names them)
+ * Every scenario freezes its processes (they block on a pipe) before any PFN is compared.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "oracle.h"
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+#define HPAGE (2UL << 20)
+
+/*
+ * A helper process that runs @step(n) for each command byte n it is sent and acknowledges it; between
+ * commands it blocks in read(), so its mappings are frozen while the tests look at them.
+ */
+struct child {
+	pid_t pid;
+	int cmd, ack;
+};
+
+typedef void (*step_fn)(int n, void *arg);
+
+static void child_start(struct child *c, step_fn step, void *arg)
+{
+	int cmd[2], ack[2];
+	unsigned char n;
+
+	if (pipe(cmd) || pipe(ack)) {
+		perror("pipe");
+		exit(2);
+	}
+	c->pid = fork();
+	if (c->pid < 0) {
+		perror("fork");
+		exit(2);
+	}
+	if (c->pid == 0) {
+		close(cmd[1]);
+		close(ack[0]);
+		if (step)
+			step(0, arg);
+		for (;;) {
+			if (write(ack[1], "k", 1) != 1)
+				_exit(0);
+			if (read(cmd[0], &n, 1) != 1 || n == 0xff)
+				_exit(0);
+			if (step)
+				step(n, arg);
+		}
+	}
+	close(cmd[0]);
+	close(ack[1]);
+	c->cmd = cmd[1];
+	c->ack = ack[0];
+	if (read(c->ack, &n, 1) != 1) {
+		fprintf(stderr, "child %d died while starting\n", c->pid);
+		exit(2);
+	}
+}
+
+static void child_step(struct child *c, int n)
+{
+	unsigned char b = (unsigned char)n;
+
+	if (write(c->cmd, &b, 1) != 1 || read(c->ack, &b, 1) != 1) {
+		fprintf(stderr, "child %d died in step %d\n", c->pid, n);
+		exit(2);
+	}
+}
+
+static void child_stop(struct child *c)
+{
+	kill(c->pid, SIGKILL);
+	waitpid(c->pid, NULL, 0);
+	close(c->cmd);
+	close(c->ack);
+}
+
+/* Shared file mappings are not copied by fork (the child faults them in): children touch them first. */
+static char *touch_addr;
+static size_t touch_len;
+
+static void touch_step(int n, void *arg)
+{
+	(void)arg;
+	if (n != 0)
+		return;
+	for (size_t i = 0; i < touch_len; i += PAGE)
+		(void)*(volatile char *)(touch_addr + i);
+}
+
+static void *map_anon(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	return p;
+}
+
+static void fill(void *p, size_t len, int seed)
+{
+	for (size_t i = 0; i < len; i += PAGE)
+		memset((char *)p + i, seed + (int)(i / PAGE), PAGE);
+}
+
+/* 1. A private anonymous page, one mapper. */
+static void scenario_anon_private(void)
+{
+	char *p = map_anon(4 * PAGE);
+
+	fill(p, 4 * PAGE, 1);
+	compare("anon private", pfn_of(getpid(), p + PAGE), "anon", "pte");
+	munmap(p, 4 * PAGE);
+}
+
+/* 2. Anonymous pages shared by a parent and two forked children; then one child breaks COW. */
+static char *cow_region;
+
+static void cow_write(int n, void *arg)
+{
+	(void)arg;
+	if (n == 1)
+		cow_region[PAGE] = 'x';
+}
+
+static void scenario_anon_fork_cow(void)
+{
+	struct child a, b;
+	uint64_t before;
+
+	cow_region = map_anon(4 * PAGE);
+	fill(cow_region, 4 * PAGE, 2);
+	child_start(&a, cow_write, NULL);
+	child_start(&b, NULL, NULL);
+	before = pfn_of(getpid(), cow_region + PAGE);
+	compare("anon shared by parent and two children", before, "anon", "pte");
+	child_step(&a, 1);
+	compare("anon after COW: the old page keeps parent and one child", pfn_of(getpid(), cow_region + PAGE), "anon", "pte");
+	compare("anon after COW: the writer's new page", pfn_of(a.pid, cow_region + PAGE), "anon", "pte");
+	result(pfn_of(a.pid, cow_region + PAGE) != before, "anon after COW: the writer has a new PFN");
+	child_stop(&a);
+	child_stop(&b);
+	munmap(cow_region, 4 * PAGE);
+}
+
+/* 3. An anonymous region moved with mremap, before and after fork. */
+static char *moved;
+
+static void move_again(int n, void *arg)
+{
+	char *to;
+
+	(void)arg;
+	if (n != 1)
+		return;
+	to = mmap(NULL, 4 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	moved = mremap(moved, 4 * PAGE, 4 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+	if (moved == MAP_FAILED)
+		_exit(3);
+}
+
+static void scenario_mremap(void)
+{
+	char *p = map_anon(4 * PAGE), *to;
+	struct child c;
+	uint64_t pfn;
+
+	fill(p, 4 * PAGE, 3);
+	to = mmap(NULL, 8 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	moved = mremap(p, 4 * PAGE, 4 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, to + 2 * PAGE);
+	if (moved == MAP_FAILED) {
+		result(false, "mremap: %s", strerror(errno));
+		return;
+	}
+	pfn = pfn_of(getpid(), moved + 2 * PAGE);
+	compare("anon moved with mremap", pfn, "anon", "pte");
+	child_start(&c, move_again, NULL);
+	compare("anon moved with mremap, then forked", pfn, "anon", "pte");
+	child_step(&c, 1);
+	compare("anon moved again in the child after fork", pfn, "anon", "pte");
+	child_stop(&c);
+	munmap(to, 8 * PAGE);
+}
+
+/* 4. A file page mapped MAP_SHARED by three processes at different addresses and file offsets. */
+struct file_map {
+	int fd;
+	off_t first_page;
+	char *addr;
+	int prot, flags;
+};
+
+static void map_file_step(int n, void *arg)
+{
+	struct file_map *m = arg;
+
+	if (n != 0)
+		return;
+	/* a different address in each process: leave a gap that depends on the offset */
+	mmap(NULL, (size_t)(m->first_page + 1) * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	m->addr = mmap(NULL, (size_t)(16 - m->first_page) * PAGE, m->prot, m->flags, m->fd,
+		       m->first_page * (off_t)PAGE);
+	if (m->addr == MAP_FAILED)
+		_exit(3);
+	for (int i = 0; i < 16 - m->first_page; i++)
+		(void)*(volatile char *)(m->addr + i * PAGE);
+	if (m->prot & PROT_WRITE && m->flags & MAP_PRIVATE)
+		m->addr[(10 - m->first_page) * PAGE + 1] = 'w';	/* COW: anon page in a file vma */
+}
+
+static int make_file(const char *path, int pages)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	char buf[PAGE];
+
+	for (int i = 0; i < pages; i++) {
+		memset(buf, 'a' + i, sizeof(buf));
+		if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			return -1;
+	}
+	return fd;
+}
+
+/* The PFN page @index of @fd has in the page cache, found through a short-lived mapping of our own. */
+static uint64_t file_pfn(int fd, int index)
+{
+	char *p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, (off_t)index * (off_t)PAGE);
+	uint64_t pfn;
+
+	(void)*(volatile char *)p;
+	pfn = pfn_of(getpid(), p);
+	munmap(p, PAGE);
+	return pfn;
+}
+
+static void scenario_file_shared(const char *dir, const char *label)
+{
+	char path[128], name[128];
+	struct file_map m[3];
+	struct child c[3];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/rmaptest-shared", dir);
+	fd = make_file(path, 16);
+	for (int i = 0; i < 3; i++) {
+		m[i] = (struct file_map){ fd, i * 4, NULL, PROT_READ | PROT_WRITE, MAP_SHARED };
+		child_start(&c[i], map_file_step, &m[i]);
+	}
+	snprintf(name, sizeof(name), "%s page shared by three processes at three offsets", label);
+	compare(name, file_pfn(fd, 10), "shmem", "pte");
+	for (int i = 0; i < 3; i++)
+		child_stop(&c[i]);
+	close(fd);
+	unlink(path);
+}
+
+/* 5. A MAP_PRIVATE file mapping: an untouched page is the file's, a written one is anonymous. */
+static void scenario_file_private(const char *dir)
+{
+	char path[128];
+	struct file_map m;
+	struct child c;
+	uint64_t pfn;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/rmaptest-private", dir);
+	fd = make_file(path, 16);
+	m = (struct file_map){ fd, 0, NULL, PROT_READ | PROT_WRITE, MAP_PRIVATE };
+	child_start(&c, map_file_step, &m);
+	compare("MAP_PRIVATE file: untouched page is the file's", file_pfn(fd, 9), "shmem", "pte");
+	/* the child's page 10 was written: find it through the child's own mapping */
+	pfn = 0;
+	{
+		char line[256], maps[64];
+		FILE *f;
+		unsigned long start, end;
+
+		snprintf(maps, sizeof(maps), "/proc/%d/maps", c.pid);
+		f = fopen(maps, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (strstr(line, "rmaptest-private") && sscanf(line, "%lx-%lx", &start, &end) == 2)
+				pfn = pfn_of(c.pid, (void *)(start + 10 * PAGE));
+		if (f)
+			fclose(f);
+	}
+	compare("MAP_PRIVATE file: written page is anonymous", pfn, "anon", "pte");
+	child_stop(&c);
+	close(fd);
+	unlink(path);
+}
+
+/* 6. shmem (memfd) shared across fork. */
+static void scenario_memfd(void)
+{
+	int fd = memfd_create("rmaptest", 0);
+	struct child a, b;
+	char *p;
+
+	if (fd < 0 || ftruncate(fd, 8 * PAGE)) {
+		result(false, "memfd_create: %s", strerror(errno));
+		return;
+	}
+	p = mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	fill(p, 8 * PAGE, 6);
+	touch_addr = p;
+	touch_len = 8 * PAGE;
+	child_start(&a, touch_step, NULL);
+	child_start(&b, touch_step, NULL);
+	compare("memfd shared by parent and two children", pfn_of(getpid(), p + 3 * PAGE), "shmem", "pte");
+	child_stop(&a);
+	child_stop(&b);
+	munmap(p, 8 * PAGE);
+	close(fd);
+}
+
+/* 7. A PMD-mapped anonymous THP, shared by fork, then split to PTEs by mprotect. */
+static void scenario_thp(void)
+{
+	char *raw = map_anon(2 * HPAGE), *p;
+	struct child c;
+	uint64_t pfn;
+
+	p = (char *)(((unsigned long)raw + HPAGE - 1) & ~(HPAGE - 1));
+	madvise(p, HPAGE, MADV_HUGEPAGE);
+	fill(p, HPAGE, 7);
+	pfn = pfn_of(getpid(), p + 5 * PAGE);
+	if (!(kpageflags(pfn) >> KPF_THP & 1)) {
+		result(false, "THP: no transparent huge page was allocated (pfn 0x%llx flags 0x%llx)",
+		       (unsigned long long)pfn, (unsigned long long)kpageflags(pfn));
+		return;
+	}
+	compare("THP mapped by a PMD, subpage 5", pfn, "anon", "pmd");
+	child_start(&c, NULL, NULL);
+	compare("THP mapped by a PMD in parent and child, subpage 5", pfn, "anon", "pmd");
+	compare("THP mapped by a PMD in parent and child, head page", pfn_of(getpid(), p), "anon", "pmd");
+	child_stop(&c);
+	/* mprotect of one page splits the PMD mapping; the folio stays large */
+	mprotect(p + 100 * PAGE, PAGE, PROT_READ);
+	result(pfn_of(getpid(), p + 5 * PAGE) == pfn && (kpageflags(pfn) >> KPF_THP & 1),
+	       "THP: still one large folio after the PMD split");
+	compare("THP after the split to PTEs, subpage 5", pfn, "anon", "pte");
+	compare("THP after the split to PTEs, the mprotected subpage", pfn_of(getpid(), p + 100 * PAGE), "anon", "pte");
+	munmap(raw, 2 * HPAGE);
+}
+
+/* 8. A KSM-merged page of two processes. */
+static char *ksm_addr;
+
+static void ksm_fill(int n, void *arg)
+{
+	(void)arg;
+	if (n != 0)
+		return;
+	if (mmap(ksm_addr, 8 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+	    ksm_addr)
+		_exit(3);
+	fill(ksm_addr, 8 * PAGE, 80);
+	madvise(ksm_addr, 8 * PAGE, MADV_MERGEABLE);
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = write(fd, s, strlen(s));
+		close(fd);
+	}
+	return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+static void scenario_ksm(void)
+{
+	struct child a, b;
+	uint64_t pa = 0, pb = 0;
+	int i;
+
+	if (write_str("/sys/kernel/mm/ksm/pages_to_scan", "5000") ||
+	    write_str("/sys/kernel/mm/ksm/sleep_millisecs", "10") || write_str("/sys/kernel/mm/ksm/run", "1")) {
+		result(false, "KSM: cannot start ksmd: %s", strerror(errno));
+		return;
+	}
+	/* an address that is free in both children: reserved here, released before they fork */
+	ksm_addr = map_anon(8 * PAGE);
+	munmap(ksm_addr, 8 * PAGE);
+	child_start(&a, ksm_fill, NULL);
+	child_start(&b, ksm_fill, NULL);
+	for (i = 0; i < 600; i++) {
+		pa = pfn_of(a.pid, ksm_addr + 3 * PAGE);
+		pb = pfn_of(b.pid, ksm_addr + 3 * PAGE);
+		if (pa && pa == pb && kpageflags(pa) >> KPF_KSM & 1)
+			break;
+		usleep(100000);
+	}
+	if (i < 600)
+		compare("KSM page merged from two processes", pa, "ksm", "pte");
+	else
+		result(false, "KSM: ksmd did not merge the pages within 60 s");
+	write_str("/sys/kernel/mm/ksm/run", "2");	/* unmerge everything */
+	child_stop(&a);
+	child_stop(&b);
+}
+
+/* 9. Hugetlb: a private anonymous huge page shared by fork, and a hugetlb memfd shared across fork. */
+static void scenario_hugetlb(void)
+{
+	struct child c;
+	char *p;
+	int fd;
+
+	if (write_str("/proc/sys/vm/nr_hugepages", "4")) {
+		result(false, "hugetlb: cannot reserve huge pages");
+		return;
+	}
+	p = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (p == MAP_FAILED) {
+		result(false, "hugetlb: mmap MAP_HUGETLB: %s", strerror(errno));
+		return;
+	}
+	fill(p, HPAGE, 9);
+	child_start(&c, NULL, NULL);
+	compare("hugetlb anonymous page shared by fork, subpage 7", pfn_of(getpid(), p + 7 * PAGE), "hugetlb", "pmd");
+	child_stop(&c);
+	munmap(p, HPAGE);
+
+	fd = memfd_create("rmaptest-huge", MFD_HUGETLB);
+	if (fd < 0 || ftruncate(fd, HPAGE)) {
+		result(false, "hugetlb memfd: %s", strerror(errno));
+		return;
+	}
+	p = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	fill(p, HPAGE, 19);
+	touch_addr = p;
+	touch_len = PAGE;
+	child_start(&c, touch_step, NULL);
+	compare("hugetlb memfd page shared by fork, subpage 3", pfn_of(getpid(), p + 3 * PAGE), "hugetlb", "pmd");
+	child_stop(&c);
+	munmap(p, HPAGE);
+	close(fd);
+}
+
+/* 10. The text page of one program run as 200 processes. */
+static void scenario_many(void)
+{
+	enum { N = 200 };
+	pid_t pids[N];
+	uint64_t pfn = 0;
+	int i;
+
+	for (i = 0; i < N; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			execl("/bin/idle", "idle", (char *)NULL);
+			_exit(127);
+		}
+	}
+	/* wait until every one of them has exec'd: its comm is "idle" */
+	for (i = 0; i < N; i++) {
+		char path[64], comm[32] = "";
+
+		snprintf(path, sizeof(path), "/proc/%d/comm", pids[i]);
+		for (int tries = 0; tries < 600; tries++) {
+			FILE *f = fopen(path, "r");
+
+			if (f && fgets(comm, sizeof(comm), f) && !strncmp(comm, "idle", 4)) {
+				fclose(f);
+				break;
+			}
+			if (f)
+				fclose(f);
+			usleep(10000);
+		}
+	}
+	{
+		char line[256], maps[64];
+		unsigned long start, end;
+		FILE *f;
+
+		snprintf(maps, sizeof(maps), "/proc/%d/maps", pids[N - 1]);
+		f = fopen(maps, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (strstr(line, "r-xp") && strstr(line, "/bin/idle") &&
+			    sscanf(line, "%lx-%lx", &start, &end) == 2) {
+				pfn = pfn_of(pids[N - 1], (void *)start);
+				break;
+			}
+		if (f)
+			fclose(f);
+	}
+	compare("text page of one program run as 200 processes", pfn, "shmem", "pte");
+	for (i = 0; i < N; i++)
+		kill(pids[i], SIGKILL);
+	for (i = 0; i < N; i++)
+		waitpid(pids[i], NULL, 0);
+}
+
+/* Raw requests to the query file, bypassing rmapctl: each must get its errno, never an oops. */
+#define QUERY "/sys/kernel/debug/rmap_probe/query"
+
+static int raw_query(const void *req, size_t len, char *out, size_t outlen)
+{
+	int fd = open(QUERY, O_RDWR), err = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, req, len) < 0)
+		err = errno;
+	else if (out && (n = read(fd, out, outlen - 1)) >= 0)
+		out[n] = '\0';
+	else if (out)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+static void expect_errno(const char *what, const char *req, size_t len, int want)
+{
+	int got = raw_query(req, len, NULL, 0);
+
+	result(got == want, "hostile write %s: %s (wanted %s)", what, got ? strerror(got) : "accepted",
+	       want ? strerror(want) : "accepted");
+}
+
+static unsigned long max_pfn_from_iomem(void)
+{
+	char line[256];
+	unsigned long start, end, max = 0;
+	FILE *f = fopen("/proc/iomem", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "System RAM") && sscanf(line, " %lx-%lx", &start, &end) == 2 && end / PAGE > max)
+			max = end / PAGE;
+	if (f)
+		fclose(f);
+	return max;
+}
+
+/* A PFN whose kpageflags has @bit and none of @without, after @skip such PFNs. */
+static uint64_t find_pfn(int bit, uint64_t without, int skip, unsigned long max_pfn)
+{
+	int fd = open("/proc/kpageflags", O_RDONLY);
+	uint64_t buf[4096];
+
+	for (uint64_t pfn = 1; fd >= 0 && pfn < max_pfn;) {
+		ssize_t n = pread(fd, buf, sizeof(buf), (off_t)(pfn * 8));
+
+		if (n <= 0)
+			break;
+		for (size_t i = 0; i < (size_t)n / 8; i++, pfn++)
+			if ((buf[i] >> bit & 1) && !(buf[i] & without) && skip-- <= 0) {
+				close(fd);
+				return pfn;
+			}
+	}
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+/* A page that is not in the reverse map is described honestly: its kind, no mappings, "untracked". */
+static void expect_untracked(const char *what, int bit, const char *kind, unsigned long max_pfn)
+{
+	for (int attempt = 0; attempt < 8; attempt++) {
+		uint64_t pfn = find_pfn(bit, 0, attempt * 7, max_pfn);
+		struct answer a;
+		bool ok;
+
+		if (!pfn) {
+			result(false, "hostile pfn: no %s page found in kpageflags", what);
+			return;
+		}
+		ask(pfn, &a);
+		ok = a.exit_code == 0 && !strcmp(a.kind, kind) && a.nr == 0 && !strcmp(a.verdict, "untracked");
+		/* the page may have changed between kpageflags and the query: then try another */
+		if (ok || kpageflags(pfn) >> bit & 1) {
+			if (!ok)
+				printf("  %s\n", a.raw);
+			result(ok, "hostile pfn: a %s page (0x%llx) is reported as %s with no mappings", what,
+			       (unsigned long long)pfn, a.kind);
+			answer_free(&a);
+			return;
+		}
+		answer_free(&a);
+	}
+	result(false, "hostile pfn: every %s page changed under the query", what);
+}
+
+static void scenario_hostile(void)
+{
+	unsigned long max_pfn = max_pfn_from_iomem();
+	char big[200], req[64], out[4096];
+	struct answer a;
+	int fd, err;
+
+	expect_errno("'abc'", "abc", 3, EINVAL);
+	expect_errno("'-1'", "-1", 2, EINVAL);
+	expect_errno("'+1'", "+1", 2, EINVAL);
+	expect_errno("'0x'", "0x", 2, EINVAL);
+	expect_errno("'1 2'", "1 2", 3, EINVAL);
+	expect_errno("'010' is decimal ten, not octal", "010\n", 4, 0);
+	expect_errno("empty", "", 0, EINVAL);
+	expect_errno("2^64 (overflow)", "18446744073709551616", 20, ERANGE);
+	expect_errno("'1\\0' with a NUL", "1\0", 2, EINVAL);
+	memset(big, '1', sizeof(big));
+	expect_errno("200 digits (too long)", big, sizeof(big), EINVAL);
+	expect_errno("2^52", "4503599627370496", 16, ENXIO);
+	expect_errno("2^64-1", "18446744073709551615", 20, ENXIO);
+
+	fd = open(QUERY, O_RDWR);
+	err = fd >= 0 && read(fd, out, sizeof(out)) < 0 ? errno : 0;
+	result(err == ENODATA, "hostile: a read before any write gets ENODATA (got %s)", strerror(err));
+	if (fd >= 0)
+		close(fd);
+
+	/* past the end of memory: no page, or a reserved one inside the last section; never a mapping */
+	snprintf(req, sizeof(req), "%lu", max_pfn + 1);
+	err = raw_query(req, strlen(req), out, sizeof(out));
+	result(max_pfn && (err == ENXIO || (!err && strstr(out, "end mappings=0 "))),
+	       "hostile pfn max_pfn+1 (0x%lx): %s", max_pfn + 1, err ? strerror(err) : "zero mappings");
+	ask(0, &a);
+	result(a.exit_code == 0 && a.nr == 0, "hostile pfn 0: %s, no mappings (exit %d)", a.kind, a.exit_code);
+	answer_free(&a);
+
+	expect_untracked("free (buddy)", KPF_BUDDY, "free", max_pfn);
+	expect_untracked("slab", KPF_SLAB, "slab", max_pfn);
+	expect_untracked("page-table", KPF_PGTABLE, "pagetable", max_pfn);
+	expect_untracked("reserved", KPF_RESERVED, "reserved", max_pfn);
+}
+
+/* Many open query files at once: each keeps its own answer. */
+static void scenario_many_opens(void)
+{
+	enum { N = 64 };
+	char *p = map_anon(N * PAGE), req[32], out[4096];
+	int fds[N], good = 0;
+	uint64_t pfns[N];
+
+	fill(p, N * PAGE, 11);
+	for (int i = 0; i < N; i++) {
+		pfns[i] = pfn_of(getpid(), p + i * PAGE);
+		fds[i] = open(QUERY, O_RDWR);
+		snprintf(req, sizeof(req), "0x%llx\n", (unsigned long long)pfns[i]);
+		if (fds[i] < 0 || write(fds[i], req, strlen(req)) < 0)
+			fds[i] = -1;
+	}
+	for (int i = 0; i < N; i++) {
+		ssize_t n = fds[i] >= 0 ? read(fds[i], out, sizeof(out) - 1) : -1;
+
+		if (n > 0) {
+			out[n] = '\0';
+			snprintf(req, sizeof(req), "pfn=0x%llx ", (unsigned long long)pfns[i]);
+			good += strstr(out, req) && strstr(out, "verdict=complete");
+		}
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+	result(good == N, "%d open query files each read back their own answer (%d of %d)", N, good, N);
+	munmap(p, N * PAGE);
+}
+
+static void scenario_shmem_shared(void)
+{
+	scenario_file_shared("/tmp", "tmpfs file");
+}
+
+static void scenario_file_private_tmpfs(void)
+{
+	scenario_file_private("/tmp");
+}
+
+static const struct scenario {
+	const char *name;
+	void (*fn)(void);
+} scenarios[] = {
+	{ "anon", scenario_anon_private },
+	{ "cow", scenario_anon_fork_cow },
+	{ "mremap", scenario_mremap },
+	{ "shmem-shared", scenario_shmem_shared },
+	{ "file-private", scenario_file_private_tmpfs },
+	{ "memfd", scenario_memfd },
+	{ "thp", scenario_thp },
+	{ "ksm", scenario_ksm },
+	{ "hugetlb", scenario_hugetlb },
+	{ "many", scenario_many },
+	{ "hostile", scenario_hostile },
+	{ "many-opens", scenario_many_opens },
+};
+
+int main(int argc, char **argv)
+{
+	const size_t n = sizeof(scenarios) / sizeof(scenarios[0]);
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* helpers for shell scripts */
+	if (argc == 4 && !strcmp(argv[1], "pfn-of")) {
+		printf("0x%llx\n", (unsigned long long)pfn_of(atoi(argv[2]), (void *)strtoul(argv[3], NULL, 0)));
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "find-pfn")) {
+		int bit = !strcmp(argv[2], "buddy") ? KPF_BUDDY : !strcmp(argv[2], "slab") ? KPF_SLAB : -1;
+
+		if (bit < 0)
+			return 2;
+		printf("0x%llx\n", (unsigned long long)find_pfn(bit, 0, 0, max_pfn_from_iomem()));
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "list")) {
+		for (size_t s = 0; s < n; s++)
+			printf("%s\n", scenarios[s].name);
+		return 0;
+	}
+	for (int i = 1; i < argc; i++) {
+		size_t s;
+
+		for (s = 0; s < n && strcmp(argv[i], scenarios[s].name); s++)
+			;
+		if (s == n) {
+			fprintf(stderr, "rmaptest: unknown scenario %s (rmaptest list)\n", argv[i]);
+			return 2;
+		}
+		scenarios[s].fn();
+	}
+	return test_failures ? 1 : 0;
+}
