@@ -676,6 +676,158 @@ static void scenario_many_opens(void)
 	munmap(p, N * PAGE);
 }
 
+/*
+ * The query racing with processes that fork, write (COW), mremap, mprotect (THP splits), munmap and exit.
+ * Mutators publish the PFNs of their pages in a shared table; queriers ask about those and about random PFNs.
+ * Every answer must be complete, raced or untracked: a "mismatch" or an unexpected error fails.
+ */
+enum { RACE_SLOTS = 4096, RACE_MUTATORS = 3, RACE_QUERIERS = 2 };
+
+struct race_stats {
+	unsigned long queries, complete, raced, untracked, mismatch, errors, nxio;
+};
+
+static volatile uint64_t *race_pfns;
+
+static void race_publish(char *p, size_t len, unsigned int *slot)
+{
+	for (size_t i = 0; i < len; i += PAGE)
+		race_pfns[(*slot)++ % RACE_SLOTS] = pfn_of(getpid(), p + i);
+}
+
+static void race_mutator(int id, time_t deadline)
+{
+	unsigned int slot = (unsigned int)id * (RACE_SLOTS / RACE_MUTATORS), round = 0;
+	int fd = memfd_create("race", 0);
+
+	if (ftruncate(fd, 64 * PAGE))
+		_exit(3);
+	srand((unsigned int)getpid());
+	while (time(NULL) < deadline) {
+		size_t len = (round & 3) == 3 ? 2 * HPAGE : 64 * PAGE;
+		char *raw = map_anon(len), *p = raw, *f, *moved;
+		pid_t child;
+
+		if (len > 64 * PAGE) {	/* a THP, split later by mprotect in the child */
+			p = (char *)(((unsigned long)raw + HPAGE - 1) & ~(HPAGE - 1));
+			madvise(p, HPAGE, MADV_HUGEPAGE);
+			len = HPAGE;
+		}
+		fill(p, len, id + (int)round);
+		f = mmap(NULL, 64 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		fill(f, 64 * PAGE, (int)round);
+		race_publish(p, len < 64 * PAGE ? len : 64 * PAGE, &slot);
+		race_publish(f, 16 * PAGE, &slot);
+		child = fork();
+		if (child == 0) {
+			p[PAGE * (size_t)(rand() % 16)] = 'c';		/* break COW on one page */
+			mprotect(p + 8 * PAGE, PAGE, PROT_READ);	/* splits a PMD mapping */
+			usleep((useconds_t)(rand() % 3000));
+			munmap(p + 32 * PAGE, 16 * PAGE);
+			if (rand() & 1) {
+				pid_t grandchild = fork();
+
+				if (grandchild == 0)
+					_exit(0);
+				waitpid(grandchild, NULL, 0);
+			}
+			_exit(0);
+		}
+		moved = mremap(p, 16 * PAGE, 16 * PAGE, MREMAP_MAYMOVE);
+		usleep((useconds_t)(rand() % 2000));
+		munmap(f, 64 * PAGE);
+		if (moved != MAP_FAILED)
+			munmap(moved, 16 * PAGE);
+		waitpid(child, NULL, 0);
+		munmap(raw, (round & 3) == 3 ? 2 * HPAGE : 64 * PAGE);
+		round++;
+	}
+	_exit(0);
+}
+
+static void race_querier(struct race_stats *st, time_t deadline, unsigned long max_pfn)
+{
+	char req[32], out[1 << 16];
+	unsigned int seed = (unsigned int)getpid();
+	int fd = open(QUERY, O_RDWR);
+
+	while (fd >= 0 && time(NULL) < deadline) {
+		uint64_t pfn = rand_r(&seed) % 8 ? race_pfns[rand_r(&seed) % RACE_SLOTS]
+						 : (uint64_t)rand_r(&seed) % (max_pfn + 1024);
+		ssize_t n;
+
+		snprintf(req, sizeof(req), "%llu", (unsigned long long)pfn);
+		st->queries++;
+		if (write(fd, req, strlen(req)) < 0) {
+			if (errno == ENXIO)
+				st->nxio++;
+			else
+				st->errors++;
+			continue;
+		}
+		n = read(fd, out, sizeof(out) - 1);
+		if (n <= 0) {
+			st->errors++;
+			continue;
+		}
+		out[n] = '\0';
+		if (strstr(out, "verdict=complete"))
+			st->complete++;
+		else if (strstr(out, "verdict=raced"))
+			st->raced++;
+		else if (strstr(out, "verdict=untracked"))
+			st->untracked++;
+		else if (strstr(out, "verdict=mismatch")) {
+			st->mismatch++;
+			printf("  mismatch: %.400s\n", out);
+		} else if (n < (ssize_t)sizeof(out) - 1) {
+			st->errors++;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+static void scenario_race(void)
+{
+	int seconds = getenv("RACE_SECONDS") ? atoi(getenv("RACE_SECONDS")) : 60;
+	time_t deadline = time(NULL) + seconds;
+	unsigned long max_pfn = max_pfn_from_iomem();
+	struct race_stats *stats, total = { 0 };
+	pid_t pids[RACE_MUTATORS + RACE_QUERIERS];
+	int i;
+
+	race_pfns = mmap(NULL, RACE_SLOTS * 8, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	stats = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	for (i = 0; i < RACE_MUTATORS + RACE_QUERIERS; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			if (i < RACE_MUTATORS)
+				race_mutator(i, deadline);
+			race_querier(&stats[i - RACE_MUTATORS], deadline, max_pfn);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < RACE_MUTATORS + RACE_QUERIERS; i++)
+		waitpid(pids[i], NULL, 0);
+	for (i = 0; i < RACE_QUERIERS; i++) {
+		total.queries += stats[i].queries;
+		total.complete += stats[i].complete;
+		total.raced += stats[i].raced;
+		total.untracked += stats[i].untracked;
+		total.mismatch += stats[i].mismatch;
+		total.errors += stats[i].errors;
+		total.nxio += stats[i].nxio;
+	}
+	printf("race: %d s, %lu queries: %lu complete, %lu raced, %lu untracked, %lu mismatch, %lu no such pfn, "
+	       "%lu errors\n", seconds, total.queries, total.complete, total.raced, total.untracked, total.mismatch,
+	       total.nxio, total.errors);
+	result(total.complete > 0 && !total.mismatch && !total.errors,
+	       "race: %lu queries against fork/COW/mremap/mprotect/munmap/exit for %d s: none wrong "
+	       "(%lu complete, %lu raced, %lu untracked, %lu mismatch, %lu errors)", total.queries, seconds,
+	       total.complete, total.raced, total.untracked, total.mismatch, total.errors);
+}
+
 static void scenario_shmem_shared(void)
 {
 	scenario_file_shared("/tmp", "tmpfs file");
@@ -702,6 +854,7 @@ static const struct scenario {
 	{ "many", scenario_many },
 	{ "hostile", scenario_hostile },
 	{ "many-opens", scenario_many_opens },
+	{ "race", scenario_race },
 };
 
 int main(int argc, char **argv)
