@@ -36,10 +36,25 @@ static inline pgoff_t rmp_page_pgoff(struct folio *folio, struct page *page)
 	return index + folio_page_idx(folio, page);
 }
 
-/* How many page-table entries map this page. Per-page mapcounts may be compiled out from 6.15 on. */
+/*
+ * How many page-table entries map this page: its own PTE mappings plus the PMD/PUD mappings of its folio, as
+ * /proc/kpagecount shows. 6.12 dropped page_mapcount() from mm.h (fs/proc keeps the same sum as
+ * folio_precise_page_mapcount()).
+ */
 static inline int rmp_page_mapcount(struct page *page)
 {
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
 	return page_mapcount(page);
+#else
+	struct folio *folio = page_folio(page);
+	int mapcount = atomic_read(&page->_mapcount) + 1;
+
+	if (page_mapcount_is_type(mapcount))
+		mapcount = 0;
+	if (folio_test_large(folio))
+		mapcount += folio_entire_mapcount(folio);
+	return mapcount;
+#endif
 }
 
 /* 7.3 ("mm: anonymous vmas carry their own page offset"): the anon rmap is keyed by vma_start_anon_pgoff(). */

@@ -213,7 +213,6 @@ static const struct file_operations query_fops = {
 	.release = query_release,
 	.read = query_read,
 	.write = query_write,
-	.llseek = no_llseek,
 };
 
 static int version_show(struct seq_file *m, void *unused)

@@ -190,9 +190,8 @@ static bool rmp_lookup(struct vm_area_struct *vma, unsigned long addr, unsigned 
 		return false;
 	pud = pud_offset(p4d, addr);
 	pudval = READ_ONCE(*pud);
-	if (pud_none(pudval))
-		return false;
-	if (pud_leaf(pudval)) {
+	if (pud_none(pudval) || pud_leaf(pudval)) {
+		/* decided under the lock: a fault adds the rmap and sets the entry in one locked section */
 		ptl = pud_lock(mm, pud);
 		pudval = READ_ONCE(*pud);
 		if (pud_leaf(pudval) && pud_present(pudval) &&
@@ -204,23 +203,26 @@ static bool rmp_lookup(struct vm_area_struct *vma, unsigned long addr, unsigned 
 			found = true;
 		}
 		spin_unlock(ptl);
-		return found;
+		if (found || pud_none(pudval) || pud_leaf(pudval))
+			return found;
 	}
 	if (pud_bad(pudval))
 		return false;
 	pmd = pmd_offset(pud, addr);
 again:
 	pmdval = rmp_pmdp_get_lockless(pmd);
-	if (pmd_none(pmdval) || !pmd_present(pmdval))
-		return false;	/* a migration entry maps nothing now */
-	if (pmd_leaf(pmdval)) {
+	if (pmd_none(pmdval) || !pmd_present(pmdval) || pmd_leaf(pmdval)) {
+		/*
+		 * As for the pud: a THP fault adds the rmap before it sets the pmd, both under the pmd lock, so
+		 * an empty pmd read without the lock may still be counted in the mapcount.
+		 */
 		ptl = pmd_lock(mm, pmd);
 		pmdval = *pmd;
-		if (!pmd_present(pmdval) || !pmd_leaf(pmdval)) {
+		if (pmd_present(pmdval) && !pmd_leaf(pmdval)) {
 			spin_unlock(ptl);
-			goto again;	/* split (or being migrated) meanwhile */
+			goto again;	/* a PTE table now */
 		}
-		if (rmp_pfn_in(pfn, pmd_pfn(pmdval), HPAGE_PMD_NR)) {
+		if (pmd_present(pmdval) && rmp_pfn_in(pfn, pmd_pfn(pmdval), HPAGE_PMD_NR)) {
 			m->level = RMP_PMD;
 			m->writable = pmd_write(pmdval);
 			m->dirty = pmd_dirty(pmdval);
@@ -230,7 +232,7 @@ again:
 			found = true;
 		}
 		spin_unlock(ptl);
-		return found;
+		return found;	/* a migration entry maps nothing now */
 	}
 	if (pmd_bad(pmdval))
 		return false;
@@ -268,6 +270,7 @@ static int rmp_check_vma(struct rmp_report *r, struct vm_area_struct *vma, unsig
 	if (!rmp_lookup(vma, addr, pfn, &m))
 		return 0;
 	rmp_mm_owner(vma->vm_mm, &m);
+	m.mm = vma->vm_mm;
 	m.vaddr = addr;
 	m.vma_start = vma->vm_start;
 	m.vma_end = vma->vm_end;
@@ -416,6 +419,35 @@ static int rmp_scan_vma(struct rmp_report *r, struct vm_area_struct *vma, unsign
 			cond_resched();
 	}
 	return 0;
+}
+
+static int rmp_cmp_mapping(const void *a, const void *b)
+{
+	const struct rmp_mapping *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->vaddr != y->vaddr)
+		return x->vaddr < y->vaddr ? -1 : 1;
+	return x->mm < y->mm ? -1 : x->mm > y->mm;
+}
+
+/*
+ * Sort the mappings by process and address, and count each page-table entry once: while a vma is split or
+ * merged, the tree briefly holds two vmas of one mm covering the same address (__split_vma() links the new
+ * vma before it shrinks the old one), and the walk finds the same entry through both.
+ */
+static void rmp_sort_unique(struct rmp_report *r)
+{
+	size_t i, n = 0;
+
+	sort(r->maps, r->nr_maps, sizeof(*r->maps), rmp_cmp_mapping, NULL);
+	for (i = 0; i < r->nr_maps; i++) {
+		if (n && r->maps[n - 1].mm == r->maps[i].mm && r->maps[n - 1].vaddr == r->maps[i].vaddr)
+			continue;
+		r->maps[n++] = r->maps[i];
+	}
+	r->nr_maps = n;
 }
 
 static int rmp_cmp_ptr(const void *a, const void *b)
@@ -620,6 +652,7 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 		ret = rmp_walk_anon(r, folio, page);
 	else
 		ret = rmp_walk_file(r, folio, page);
+	rmp_sort_unique(r);
 	r->mapcount = rmp_page_mapcount(page);
 	r->refcount = folio_ref_count(folio) - 1;
 	if (r->mapcount > 0)

@@ -11,6 +11,7 @@ enum rmp_level { RMP_PTE, RMP_PMD, RMP_PUD };
 
 /* One page-table entry that maps the queried page. */
 struct rmp_mapping {
+	const struct mm_struct *mm;	/* identity only, never printed */
 	pid_t pid;			/* tgid of the mm's owner, initial PID namespace; 0 if none */
 	char comm[TASK_COMM_LEN];
 	unsigned long vaddr, vma_start, vma_end, vm_flags;

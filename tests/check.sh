@@ -6,7 +6,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 BUILD=$(realpath -m "${BUILD:-build}")
-KERNELS=${KERNELS:-6.1}
+KERNELS=${KERNELS:-6.1 6.12}
 results=$BUILD/results.txt
 mkdir -p "$BUILD"
 : > "$results"

@@ -745,6 +745,35 @@ static void race_mutator(int id, time_t deadline)
 	_exit(0);
 }
 
+/* What pagemap says about a PFN the module called a mismatch: who maps it, in which vma. */
+static void race_explain(uint64_t pfn)
+{
+	struct owner *o;
+	size_t n = pagemap_owners(pfn, &o);
+
+	printf("  pagemap now: %zu mapping%s, kpagecount %ld\n", n, n == 1 ? "" : "s", kpagecount(pfn));
+	for (size_t i = 0; i < n; i++) {
+		char path[64], line[256], comm[32] = "";
+		unsigned long start, end;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%ld/comm", o[i].pid);
+		f = fopen(path, "r");
+		if (f && fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		if (f)
+			fclose(f);
+		snprintf(path, sizeof(path), "/proc/%ld/maps", o[i].pid);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "%lx-%lx", &start, &end) == 2 && o[i].vaddr >= start && o[i].vaddr < end)
+				printf("    pid %ld (%s) at 0x%lx in %s", o[i].pid, comm, o[i].vaddr, line);
+		if (f)
+			fclose(f);
+	}
+	free(o);
+}
+
 static void race_querier(struct race_stats *st, time_t deadline, unsigned long max_pfn)
 {
 	char req[32], out[1 << 16];
@@ -779,7 +808,8 @@ static void race_querier(struct race_stats *st, time_t deadline, unsigned long m
 			st->untracked++;
 		else if (strstr(out, "verdict=mismatch")) {
 			st->mismatch++;
-			printf("  mismatch: %.400s\n", out);
+			printf("  mismatch: %.600s\n", out);
+			race_explain(pfn);
 		} else if (n < (ssize_t)sizeof(out) - 1) {
 			st->errors++;
 		}
