@@ -620,15 +620,15 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 	}
 	folio = rmp_get_folio(page);
 	if (!folio) {
+		/* nothing to pin: not in use, or in transit */
 		r->refcount = 0;
-		if (PageBuddy(page)) {
+		if (is_free_buddy_page(page)) {
 			r->kind = "free";
 			r->flags = BIT_ULL(RMP_F_BUDDY);
-			return 0;
+		} else {
+			r->kind = "unused";
+			r->note = "refcount 0 outside the buddy allocator: on a per-cpu free list, or frozen for a moment by a split or migration";
 		}
-		/* refcount 0 outside the buddy allocator: a tail of a free block, or frozen (split, migration) */
-		r->kind = "unused";
-		r->verdict = RMP_RACED;
 		return 0;
 	}
 	r->head_pfn = folio_pfn(folio);
@@ -698,11 +698,6 @@ int rmp_query(unsigned long pfn, struct rmp_report *r)
 		    r->attempts == RMP_MAX_ATTEMPTS)
 			break;
 		usleep_range(500, 1000);
-	}
-	/* A stable "unused" page is a piece of a free block. */
-	if (!ret && r->verdict == RMP_RACED && !strcmp(r->kind, "unused")) {
-		r->verdict = RMP_UNTRACKED;
-		r->kind = "free";
 	}
 	return ret;
 }

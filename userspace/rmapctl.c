@@ -29,6 +29,28 @@ enum {
 
 static const char *prog = "rmapctl";
 
+/* Kernel lockdown (Debian enables it under Secure Boot) forbids writable debugfs files, even to root. */
+static const char *lockdown_mode(void)
+{
+	static char mode[32];
+	char buf[128], *sel, *end;
+	FILE *f = fopen("/sys/kernel/security/lockdown", "r");
+
+	if (!f)
+		return NULL;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	sel = strchr(buf, '[');
+	end = sel ? strchr(sel, ']') : NULL;
+	if (!end || !strncmp(sel + 1, "none", 4))
+		return NULL;
+	snprintf(mode, sizeof(mode), "%.*s", (int)(end - sel - 1), sel + 1);
+	return mode;
+}
+
 static int open_probe_file(const char *name, int flags)
 {
 	char path[256];
@@ -40,6 +62,11 @@ static int open_probe_file(const char *name, int flags)
 	if (fd >= 0)
 		return fd;
 	err = errno;
+	if (err == EPERM && geteuid() == 0 && (flags & O_ACCMODE) != O_RDONLY && lockdown_mode()) {
+		fprintf(stderr, "%s: %s: the kernel is locked down (%s): debugfs refuses writable files, so queries "
+			"cannot be made while lockdown is on\n", prog, path, lockdown_mode());
+		exit(EXIT_PERMISSION);
+	}
 	if (err == EACCES || err == EPERM) {
 		fprintf(stderr, "%s: %s: %s: rmap_probe needs root (CAP_SYS_ADMIN): physical page layout is sensitive\n",
 			prog, path, strerror(err));

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -676,18 +678,111 @@ static void scenario_many_opens(void)
 	munmap(p, N * PAGE);
 }
 
+/* Every PFN from 0 to max_pfn plus a margin: each an answer or ENXIO, never anything else. */
+static void scenario_sweep(void)
+{
+	unsigned long max_pfn = max_pfn_from_iomem(), end = max_pfn + 65536, answered = 0, nxio = 0, other = 0;
+	char req[32], out[1 << 16];
+	int fd = open(QUERY, O_RDWR);
+	time_t t0 = time(NULL);
+
+	for (unsigned long pfn = 0; fd >= 0 && pfn <= end; pfn++) {
+		if (getenv("SWEEP_PROGRESS") && pfn % 16384 == 0)
+			printf("  sweep at pfn 0x%lx after %ld s\n", pfn, (long)(time(NULL) - t0));
+		snprintf(req, sizeof(req), "%lu", pfn);
+		if (write(fd, req, strlen(req)) < 0) {
+			if (errno == ENXIO)
+				nxio++;
+			else if (other++ < 5)
+				printf("  pfn %lu: %s\n", pfn, strerror(errno));
+			continue;
+		}
+		if (read(fd, out, sizeof(out)) > 0)
+			answered++;
+		else if (other++ < 5)
+			printf("  pfn %lu: read: %s\n", pfn, strerror(errno));
+	}
+	if (fd >= 0)
+		close(fd);
+	result(fd >= 0 && other == 0 && answered > max_pfn / 2,
+	       "sweep of PFNs 0..0x%lx (max_pfn 0x%lx + 65536): %lu answered, %lu ENXIO, %lu other, in %ld s", end,
+	       max_pfn, answered, nxio, other, (long)(time(NULL) - t0));
+}
+
+/* The write parser fed garbage: random bytes, partial, huge and positioned writes, reads before writes. */
+static void scenario_fuzz(void)
+{
+	unsigned long accepted = 0, rejected = 0, other = 0;
+	unsigned int seed = 12345;
+	char buf[256], out[4096];
+	static char huge[1 << 20];
+	int fd;
+
+	for (int i = 0; i < 20000; i++) {
+		size_t len = (size_t)(rand_r(&seed) % 40);
+		ssize_t n;
+
+		for (size_t j = 0; j < len; j++) {
+			/* mostly digits, x and whitespace, so that some requests parse */
+			int r = rand_r(&seed) % 16;
+
+			buf[j] = r < 10 ? (char)('0' + r) : r == 10 ? 'x' : r == 11 ? '\n' : r == 12 ? ' ' :
+				 (char)rand_r(&seed);
+		}
+		fd = open(QUERY, O_RDWR);
+		if (fd < 0) {
+			other++;
+			continue;
+		}
+		if (i % 7 == 0 && read(fd, out, sizeof(out)) >= 0)	/* read before any write */
+			other++;
+		n = write(fd, buf, len);
+		if (n == (ssize_t)len && len > 0)
+			accepted++;
+		else if (n < 0 && (errno == EINVAL || errno == ERANGE || errno == ENXIO))
+			rejected++;
+		else if (other++ < 5)
+			printf("  fuzz write of %zu bytes: %zd (%s)\n", len, n, strerror(errno));
+		if (i % 5 == 0)		/* a second, partial request on the same file */
+			n = write(fd, buf, len / 2);
+		close(fd);
+	}
+	fd = open(QUERY, O_RDWR);
+	memset(huge, '1', sizeof(huge));
+	result(fd >= 0 && write(fd, huge, sizeof(huge)) < 0 && errno == EINVAL, "fuzz: a 1 MiB write gets EINVAL");
+	result(fd >= 0 && pwrite(fd, "1", 1, 4096) < 0 && errno == ESPIPE, "fuzz: a positioned write gets ESPIPE");
+	result(fd >= 0 && write(fd, "1", 1) == 1 && pread(fd, out, sizeof(out), 10) < 0 && errno == ESPIPE,
+	       "fuzz: a positioned read gets ESPIPE");
+	if (fd >= 0)
+		close(fd);
+	result(other == 0 && accepted > 0 && rejected > 0,
+	       "fuzz: 20000 random requests: %lu accepted, %lu rejected with EINVAL/ERANGE/ENXIO, %lu other",
+	       accepted, rejected, other);
+}
+
 /*
- * The query racing with processes that fork, write (COW), mremap, mprotect (THP splits), munmap and exit.
- * Mutators publish the PFNs of their pages in a shared table; queriers ask about those and about random PFNs.
- * Every answer must be complete, raced or untracked: a "mismatch" or an unexpected error fails.
+ * Stress: queries race with processes that fork, write (COW), mremap, mprotect (THP splits), collapse THPs,
+ * munmap and exit; with KSM merging and unmerging, compaction, move_pages() between NUMA nodes, and the module
+ * being unloaded and loaded again. Mutators publish the PFNs of their pages in a shared table; one querier
+ * sweeps every PFN of the guest, the others ask about published and random PFNs. Every answer must be
+ * complete, raced or untracked; a "mismatch" fails unless pagemap itself disagrees with kpagecount then.
  */
-enum { RACE_SLOTS = 4096, RACE_MUTATORS = 3, RACE_QUERIERS = 2 };
+enum { RACE_SLOTS = 4096, RACE_MUTATORS = 3, RACE_QUERIERS = 3 };
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+#ifndef MPOL_MF_MOVE
+#define MPOL_MF_MOVE (1 << 1)
+#endif
 
 struct race_stats {
-	unsigned long queries, complete, raced, untracked, mismatch, errors, nxio;
+	unsigned long queries, complete, raced, untracked, mismatch, confirmed, errors, nxio, absent;
+	unsigned long moved, reloads;
 };
 
 static volatile uint64_t *race_pfns;
+static volatile int *race_quiet;	/* set by the reloader: queriers close their files for a moment */
 
 static void race_publish(char *p, size_t len, unsigned int *slot)
 {
@@ -695,7 +790,25 @@ static void race_publish(char *p, size_t len, unsigned int *slot)
 		race_pfns[(*slot)++ % RACE_SLOTS] = pfn_of(getpid(), p + i);
 }
 
-static void race_mutator(int id, time_t deadline)
+/* Move @n pages at @p to the other NUMA node; the number moved (0 on a one-node guest). */
+static unsigned long race_move(char *p, int n)
+{
+	void *pages[16];
+	int nodes[16], status[16];
+	unsigned long moved = 0;
+
+	for (int i = 0; i < n && i < 16; i++) {
+		pages[i] = p + (size_t)i * PAGE;
+		nodes[i] = 1;
+		status[i] = -1;
+	}
+	if (syscall(SYS_move_pages, 0, n, pages, nodes, status, MPOL_MF_MOVE) == 0)
+		for (int i = 0; i < n; i++)
+			moved += status[i] == 1;
+	return moved;
+}
+
+static void race_mutator(int id, time_t deadline, struct race_stats *st)
 {
 	unsigned int slot = (unsigned int)id * (RACE_SLOTS / RACE_MUTATORS), round = 0;
 	int fd = memfd_create("race", 0);
@@ -714,6 +827,8 @@ static void race_mutator(int id, time_t deadline)
 			len = HPAGE;
 		}
 		fill(p, len, id + (int)round);
+		if (id == 0)	/* identical content in every round of mutator 0: food for KSM */
+			madvise(p, 64 * PAGE, MADV_MERGEABLE);
 		f = mmap(NULL, 64 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		fill(f, 64 * PAGE, (int)round);
 		race_publish(p, len < 64 * PAGE ? len : 64 * PAGE, &slot);
@@ -733,58 +848,81 @@ static void race_mutator(int id, time_t deadline)
 			}
 			_exit(0);
 		}
+		st->moved += race_move(p + 16 * PAGE, 8);
 		moved = mremap(p, 16 * PAGE, 16 * PAGE, MREMAP_MAYMOVE);
 		usleep((useconds_t)(rand() % 2000));
 		munmap(f, 64 * PAGE);
 		if (moved != MAP_FAILED)
 			munmap(moved, 16 * PAGE);
 		waitpid(child, NULL, 0);
+		if (len == HPAGE)
+			madvise(p, HPAGE, MADV_COLLAPSE);	/* back to a PMD mapping, where it can */
 		munmap(raw, (round & 3) == 3 ? 2 * HPAGE : 64 * PAGE);
+		if (id == 1 && round % 16 == 0)
+			write_str("/proc/sys/vm/compact_memory", "1");
+		if (id == 2 && round % 32 == 0)
+			write_str("/sys/kernel/mm/ksm/run", round % 64 ? "1" : "2");	/* merge, then unmerge */
 		round++;
 	}
 	_exit(0);
 }
 
 /* What pagemap says about a PFN the module called a mismatch: who maps it, in which vma. */
-static void race_explain(uint64_t pfn)
+static bool race_explain(uint64_t pfn)
 {
 	struct owner *o;
 	size_t n = pagemap_owners(pfn, &o);
+	long count = kpagecount(pfn);
 
-	printf("  pagemap now: %zu mapping%s, kpagecount %ld\n", n, n == 1 ? "" : "s", kpagecount(pfn));
+	printf("  pagemap now: %zu mapping%s, kpagecount %ld\n", n, n == 1 ? "" : "s", count);
 	for (size_t i = 0; i < n; i++) {
-		char path[64], line[256], comm[32] = "";
+		char path[64], line[256];
 		unsigned long start, end;
 		FILE *f;
 
-		snprintf(path, sizeof(path), "/proc/%ld/comm", o[i].pid);
-		f = fopen(path, "r");
-		if (f && fgets(comm, sizeof(comm), f))
-			comm[strcspn(comm, "\n")] = '\0';
-		if (f)
-			fclose(f);
 		snprintf(path, sizeof(path), "/proc/%ld/maps", o[i].pid);
 		f = fopen(path, "r");
 		while (f && fgets(line, sizeof(line), f))
 			if (sscanf(line, "%lx-%lx", &start, &end) == 2 && o[i].vaddr >= start && o[i].vaddr < end)
-				printf("    pid %ld (%s) at 0x%lx in %s", o[i].pid, comm, o[i].vaddr, line);
+				printf("    pid %ld at 0x%lx in %s", o[i].pid, o[i].vaddr, line);
 		if (f)
 			fclose(f);
 	}
 	free(o);
+	return (long)n != count;	/* the kernel's own two views disagree: a race pagemap confirms */
 }
 
-static void race_querier(struct race_stats *st, time_t deadline, unsigned long max_pfn)
+static void race_querier(int id, struct race_stats *st, time_t deadline, unsigned long max_pfn)
 {
 	char req[32], out[1 << 16];
 	unsigned int seed = (unsigned int)getpid();
-	int fd = open(QUERY, O_RDWR);
+	uint64_t sweep = 0;
+	int fd = -1;
 
-	while (fd >= 0 && time(NULL) < deadline) {
-		uint64_t pfn = rand_r(&seed) % 8 ? race_pfns[rand_r(&seed) % RACE_SLOTS]
-						 : (uint64_t)rand_r(&seed) % (max_pfn + 1024);
+	while (time(NULL) < deadline) {
+		uint64_t pfn;
 		ssize_t n;
 
+		if (fd < 0 || st->queries % 64 == 0 || *race_quiet) {	/* reopen now and then: windows for rmmod */
+			if (fd >= 0)
+				close(fd);
+			fd = -1;
+			if (*race_quiet) {
+				usleep(1000);
+				continue;
+			}
+			fd = open(QUERY, O_RDWR);
+			if (fd < 0) {
+				st->absent++;
+				usleep(1000);
+				continue;
+			}
+		}
+		if (id == 0)
+			pfn = sweep++ % (max_pfn + 1);
+		else
+			pfn = rand_r(&seed) % 8 ? race_pfns[rand_r(&seed) % RACE_SLOTS]
+						: (uint64_t)rand_r(&seed) % (max_pfn + 1024);
 		snprintf(req, sizeof(req), "%llu", (unsigned long long)pfn);
 		st->queries++;
 		if (write(fd, req, strlen(req)) < 0) {
@@ -800,16 +938,18 @@ static void race_querier(struct race_stats *st, time_t deadline, unsigned long m
 			continue;
 		}
 		out[n] = '\0';
-		if (strstr(out, "verdict=complete"))
+		if (strstr(out, "verdict=complete")) {
 			st->complete++;
-		else if (strstr(out, "verdict=raced"))
+		} else if (strstr(out, "verdict=raced")) {
 			st->raced++;
-		else if (strstr(out, "verdict=untracked"))
+		} else if (strstr(out, "verdict=untracked")) {
 			st->untracked++;
-		else if (strstr(out, "verdict=mismatch")) {
-			st->mismatch++;
+		} else if (strstr(out, "verdict=mismatch")) {
 			printf("  mismatch: %.600s\n", out);
-			race_explain(pfn);
+			if (race_explain(pfn))
+				st->confirmed++;
+			else
+				st->mismatch++;
 		} else if (n < (ssize_t)sizeof(out) - 1) {
 			st->errors++;
 		}
@@ -818,44 +958,78 @@ static void race_querier(struct race_stats *st, time_t deadline, unsigned long m
 		close(fd);
 }
 
+/* Unload and load the module again and again: rmmod fails while a query file is open, and that is fine. */
+static void race_reloader(struct race_stats *st, time_t deadline)
+{
+	for (int round = 0; time(NULL) < deadline; round++) {
+		usleep(200000);
+		*race_quiet = round % 5 == 4;	/* mostly rmmod under open files (refused), sometimes not */
+		if (*race_quiet)
+			usleep(20000);
+		if (system("rmmod rmap_probe 2>/dev/null") == 0) {
+			st->reloads++;
+			if (system("insmod /rmap/rmap_probe.ko"))
+				st->errors++;
+		}
+		*race_quiet = 0;
+	}
+}
+
 static void scenario_race(void)
 {
 	int seconds = getenv("RACE_SECONDS") ? atoi(getenv("RACE_SECONDS")) : 60;
+	enum { N = RACE_MUTATORS + RACE_QUERIERS + 1 };
 	time_t deadline = time(NULL) + seconds;
 	unsigned long max_pfn = max_pfn_from_iomem();
-	struct race_stats *stats, total = { 0 };
-	pid_t pids[RACE_MUTATORS + RACE_QUERIERS];
+	struct race_stats *stats, t = { 0 };
+	pid_t pids[N];
 	int i;
 
 	race_pfns = mmap(NULL, RACE_SLOTS * 8, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	stats = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	for (i = 0; i < RACE_MUTATORS + RACE_QUERIERS; i++) {
+	stats = mmap(NULL, N * sizeof(*stats), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	race_quiet = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	write_str("/sys/kernel/mm/ksm/pages_to_scan", "1000");
+	write_str("/sys/kernel/mm/ksm/sleep_millisecs", "20");
+	for (i = 0; i < N; i++) {
 		pids[i] = fork();
 		if (pids[i] == 0) {
 			if (i < RACE_MUTATORS)
-				race_mutator(i, deadline);
-			race_querier(&stats[i - RACE_MUTATORS], deadline, max_pfn);
+				race_mutator(i, deadline, &stats[i]);
+			else if (i < RACE_MUTATORS + RACE_QUERIERS)
+				race_querier(i - RACE_MUTATORS, &stats[i], deadline, max_pfn);
+			else
+				race_reloader(&stats[i], deadline);
 			_exit(0);
 		}
 	}
-	for (i = 0; i < RACE_MUTATORS + RACE_QUERIERS; i++)
+	for (i = 0; i < N; i++)
 		waitpid(pids[i], NULL, 0);
-	for (i = 0; i < RACE_QUERIERS; i++) {
-		total.queries += stats[i].queries;
-		total.complete += stats[i].complete;
-		total.raced += stats[i].raced;
-		total.untracked += stats[i].untracked;
-		total.mismatch += stats[i].mismatch;
-		total.errors += stats[i].errors;
-		total.nxio += stats[i].nxio;
+	write_str("/sys/kernel/mm/ksm/run", "2");
+	for (i = 0; i < N; i++) {
+		t.queries += stats[i].queries;
+		t.complete += stats[i].complete;
+		t.raced += stats[i].raced;
+		t.untracked += stats[i].untracked;
+		t.mismatch += stats[i].mismatch;
+		t.confirmed += stats[i].confirmed;
+		t.errors += stats[i].errors;
+		t.nxio += stats[i].nxio;
+		t.absent += stats[i].absent;
+		t.moved += stats[i].moved;
+		t.reloads += stats[i].reloads;
 	}
-	printf("race: %d s, %lu queries: %lu complete, %lu raced, %lu untracked, %lu mismatch, %lu no such pfn, "
-	       "%lu errors\n", seconds, total.queries, total.complete, total.raced, total.untracked, total.mismatch,
-	       total.nxio, total.errors);
-	result(total.complete > 0 && !total.mismatch && !total.errors,
-	       "race: %lu queries against fork/COW/mremap/mprotect/munmap/exit for %d s: none wrong "
-	       "(%lu complete, %lu raced, %lu untracked, %lu mismatch, %lu errors)", total.queries, seconds,
-	       total.complete, total.raced, total.untracked, total.mismatch, total.errors);
+	/* the reloader may have left the module out: the next guest script expects it loaded or not at will */
+	if (system("grep -q '^rmap_probe ' /proc/modules || insmod /rmap/rmap_probe.ko"))
+		t.errors++;
+	printf("race: %d s, %lu queries: %lu complete, %lu raced, %lu untracked, %lu mismatch (+%lu that pagemap "
+	       "confirmed), %lu no such pfn, %lu while unloaded, %lu errors; %lu pages moved across nodes, "
+	       "%lu module reloads\n", seconds, t.queries, t.complete, t.raced, t.untracked, t.mismatch, t.confirmed,
+	       t.nxio, t.absent, t.errors, t.moved, t.reloads);
+	result(t.complete > 0 && t.reloads > 0 && !t.mismatch && !t.errors,
+	       "stress: %lu queries for %d s against fork/COW/mremap/mprotect/collapse/munmap/exit, KSM, compaction, "
+	       "move_pages and module reloads: none wrong (%lu complete, %lu raced, %lu untracked, %lu mismatch, "
+	       "%lu errors, %lu reloads)", t.queries, seconds, t.complete, t.raced, t.untracked, t.mismatch,
+	       t.errors, t.reloads);
 }
 
 static void scenario_shmem_shared(void)
@@ -869,22 +1043,24 @@ static void scenario_file_private_tmpfs(void)
 }
 
 static const struct scenario {
-	const char *name;
+	const char *name, *group;	/* group: which guest script runs it */
 	void (*fn)(void);
 } scenarios[] = {
-	{ "anon", scenario_anon_private },
-	{ "cow", scenario_anon_fork_cow },
-	{ "mremap", scenario_mremap },
-	{ "shmem-shared", scenario_shmem_shared },
-	{ "file-private", scenario_file_private_tmpfs },
-	{ "memfd", scenario_memfd },
-	{ "thp", scenario_thp },
-	{ "ksm", scenario_ksm },
-	{ "hugetlb", scenario_hugetlb },
-	{ "many", scenario_many },
-	{ "hostile", scenario_hostile },
-	{ "many-opens", scenario_many_opens },
-	{ "race", scenario_race },
+	{ "anon", "oracle", scenario_anon_private },
+	{ "cow", "oracle", scenario_anon_fork_cow },
+	{ "mremap", "oracle", scenario_mremap },
+	{ "shmem-shared", "oracle", scenario_shmem_shared },
+	{ "file-private", "oracle", scenario_file_private_tmpfs },
+	{ "memfd", "oracle", scenario_memfd },
+	{ "thp", "oracle", scenario_thp },
+	{ "ksm", "oracle", scenario_ksm },
+	{ "hugetlb", "oracle", scenario_hugetlb },
+	{ "many", "oracle", scenario_many },
+	{ "hostile", "hostile", scenario_hostile },
+	{ "many-opens", "hostile", scenario_many_opens },
+	{ "sweep", "hostile", scenario_sweep },
+	{ "fuzz", "hostile", scenario_fuzz },
+	{ "race", "stress", scenario_race },
 };
 
 int main(int argc, char **argv)
@@ -893,6 +1069,15 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* helpers for shell scripts */
+	if (argc >= 3 && !strcmp(argv[1], "as-nobody")) {
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534)) {
+			perror("rmaptest as-nobody");
+			return 2;
+		}
+		execvp(argv[2], argv + 2);
+		perror("rmaptest as-nobody: exec");
+		return 127;
+	}
 	if (argc == 4 && !strcmp(argv[1], "pfn-of")) {
 		printf("0x%llx\n", (unsigned long long)pfn_of(atoi(argv[2]), (void *)strtoul(argv[3], NULL, 0)));
 		return 0;
@@ -905,9 +1090,10 @@ int main(int argc, char **argv)
 		printf("0x%llx\n", (unsigned long long)find_pfn(bit, 0, 0, max_pfn_from_iomem()));
 		return 0;
 	}
-	if (argc == 2 && !strcmp(argv[1], "list")) {
+	if ((argc == 2 || argc == 3) && !strcmp(argv[1], "list")) {
 		for (size_t s = 0; s < n; s++)
-			printf("%s\n", scenarios[s].name);
+			if (argc == 2 || !strcmp(argv[2], scenarios[s].group))
+				printf("%s\n", scenarios[s].name);
 		return 0;
 	}
 	for (int i = 1; i < argc; i++) {

@@ -12,6 +12,11 @@ top=$(cd "$here/../.." && pwd)
 name=$(basename "$(readlink -f "$kernel")")
 qemu_root=$("$here/fetch-qemu.sh") || exit 1
 timeout_s=${RIG_TIMEOUT:-900}
+mem=${RIG_MEM:-1024}
+# Two NUMA nodes, both CPUs on node 0 (splitting them makes 6.1 warn about the topology): pages can be moved
+# on demand with move_pages(2).
+numa=(-object "memory-backend-ram,id=m0,size=$((mem / 2))M" -object "memory-backend-ram,id=m1,size=$((mem / 2))M"
+	-numa node,nodeid=0,cpus=0-1,memdev=m0 -numa node,nodeid=1,memdev=m1)
 
 mkdir -p "$out"
 root=$out/initramfs
@@ -34,7 +39,7 @@ rm -f "$log"
 start=$(date +%s.%N)
 timeout --kill-after=10 "$timeout_s" "$qemu_root/usr/bin/qemu-system-x86_64" \
 	-L "$qemu_root/usr/share/seabios" -L "$qemu_root/usr/share/qemu" \
-	-m "${RIG_MEM:-1024}" -smp 2 -display none -monitor none -serial "file:$log" -no-reboot -net none \
+	-m "$mem" "${numa[@]}" -smp 2 -display none -monitor none -serial "file:$log" -no-reboot -net none \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	${RIG_QEMU_ARGS:-} \
 	-kernel "$kernel/vmlinuz" -initrd "$out/initramfs.cpio" \
