@@ -14,7 +14,7 @@ USER_HDRS := $(wildcard userspace/*.h)
 RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
 DEFAULT_LINE ?= 6.1
 
-.PHONY: all module rmapctl guest-progs unit check demo deps checkpatch clean kdir
+.PHONY: all module rmapctl guest-progs unit check check-debug stress demo deps checkpatch clean
 
 all: module rmapctl
 
@@ -64,6 +64,14 @@ check:
 
 demo:
 	@tests/demo.sh
+
+# The guest suite on the debug kernel alone (lockdep, KASAN, DEBUG_VM, kmemleak); make check includes it.
+check-debug:
+	@KERNELS=debug tests/check.sh
+
+# The stress scenario for STRESS_SECONDS (default 600) on 6.1 and the debug kernel.
+stress:
+	@tests/stress.sh
 
 deps:
 	tests/rig/deps.sh

@@ -57,18 +57,32 @@ static inline int rmp_page_mapcount(struct page *page)
 #endif
 }
 
-/* 7.3 ("mm: anonymous vmas carry their own page offset"): the anon rmap is keyed by vma_start_anon_pgoff(). */
+/*
+ * 7.3: anonymous vmas carry their own page offset (absent from 7.2), and the anon rmap is keyed by it
+ * rather than by vm_pgoff.
+ */
 static inline pgoff_t rmp_vma_anon_pgoff(struct vm_area_struct *vma)
 {
+#if LINUX_VERSION_CODE < KERNEL_VERSION(7, 3, 0)
 	return vma->vm_pgoff;
+#else
+	return vma_start_anon_pgoff(vma);
+#endif
 }
 
-/* The low bits of folio->mapping: PAGE_MAPPING_ANON, renamed FOLIO_MAPPING_ANON in 7.x. */
+/* The low bits of folio->mapping: PAGE_MAPPING_* were renamed FOLIO_MAPPING_* (present in 7.2). */
+#ifdef FOLIO_MAPPING_ANON
+#define RMP_MAPPING_ANON	FOLIO_MAPPING_ANON
+#define RMP_MAPPING_FLAGS	FOLIO_MAPPING_FLAGS
+#else
 #define RMP_MAPPING_ANON	PAGE_MAPPING_ANON
+#define RMP_MAPPING_FLAGS	PAGE_MAPPING_FLAGS
+#endif
+
 static inline bool rmp_mapping_is_anon(unsigned long mapping)
 {
 	/* anon but not KSM (both bits), as folio_lock_anon_vma_read() checks */
-	return (mapping & PAGE_MAPPING_FLAGS) == PAGE_MAPPING_ANON;
+	return (mapping & RMP_MAPPING_FLAGS) == RMP_MAPPING_ANON;
 }
 
 /* mm->owner exists only with CONFIG_MEMCG; without it there is no cheap owner to name. */
@@ -81,24 +95,20 @@ static inline struct task_struct *rmp_mm_owner_task(struct mm_struct *mm)
 #endif
 }
 
-/* Entry bits that depend on the architecture's options rather than on the kernel version. */
-static inline bool rmp_pte_uffd_wp(pte_t pte)
-{
-#ifdef CONFIG_HAVE_ARCH_USERFAULTFD_WP
-	return pte_uffd_wp(pte);
+/*
+ * The userfaultfd write-protect bit: pte_uffd_wp() became pte_uffd() in 7.3 (x86's _PAGE_BIT_UFFD_WP became
+ * _PAGE_BIT_UFFD), and it exists only where the architecture has it.
+ */
+#if !defined(CONFIG_HAVE_ARCH_USERFAULTFD_WP)
+#define rmp_pte_uffd_wp(pte)	false
+#define rmp_pmd_uffd_wp(pmd)	false
+#elif defined(_PAGE_BIT_UFFD_WP)
+#define rmp_pte_uffd_wp(pte)	pte_uffd_wp(pte)
+#define rmp_pmd_uffd_wp(pmd)	pmd_uffd_wp(pmd)
 #else
-	return false;
+#define rmp_pte_uffd_wp(pte)	pte_uffd(pte)
+#define rmp_pmd_uffd_wp(pmd)	pmd_uffd(pmd)
 #endif
-}
-
-static inline bool rmp_pmd_uffd_wp(pmd_t pmd)
-{
-#ifdef CONFIG_HAVE_ARCH_USERFAULTFD_WP
-	return pmd_uffd_wp(pmd);
-#else
-	return false;
-#endif
-}
 
 static inline bool rmp_pmd_soft_dirty(pmd_t pmd)
 {
@@ -107,11 +117,6 @@ static inline bool rmp_pmd_soft_dirty(pmd_t pmd)
 #else
 	return false;
 #endif
-}
-
-static inline void rmp_task_comm(char *buf, size_t size, struct task_struct *task)
-{
-	__get_task_comm(buf, size, task);
 }
 
 #endif /* RMAP_PROBE_COMPAT_H */

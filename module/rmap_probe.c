@@ -89,39 +89,36 @@ const char * const rmp_flag_names[] = {
 const char * const rmp_verdict_names[] = { "complete", "raced", "mismatch", "untracked" };
 const char * const rmp_level_names[] = { "pte", "pmd", "pud" };
 
-/* The folio's flags word with its stable meanings, after fs/proc/page.c:stable_page_flags(). */
+/* The folio's flags with their stable meanings, after fs/proc/page.c:stable_page_flags(). */
 static u64 rmp_folio_flags(struct folio *folio, struct page *page)
 {
-	static const struct { int pg, rmp; } bits[] = {
-		{ PG_locked, RMP_F_LOCKED }, { PG_referenced, RMP_F_REFERENCED },
-		{ PG_uptodate, RMP_F_UPTODATE }, { PG_dirty, RMP_F_DIRTY }, { PG_lru, RMP_F_LRU },
-		{ PG_active, RMP_F_ACTIVE }, { PG_workingset, RMP_F_WORKINGSET },
-		{ PG_writeback, RMP_F_WRITEBACK }, { PG_reclaim, RMP_F_RECLAIM },
-		{ PG_swapbacked, RMP_F_SWAPBACKED }, { PG_unevictable, RMP_F_UNEVICTABLE },
-		{ PG_mlocked, RMP_F_MLOCKED }, { PG_reserved, RMP_F_RESERVED }, { PG_private, RMP_F_PRIVATE },
-#ifdef CONFIG_MEMORY_FAILURE
-		{ PG_hwpoison, RMP_F_HWPOISON },
-#endif
-	};
-	unsigned long k = READ_ONCE(folio->flags);
 	u64 u = 0;
-	int i;
 
-	for (i = 0; i < ARRAY_SIZE(bits); i++)
-		if (k & BIT(bits[i].pg))
-			u |= BIT_ULL(bits[i].rmp);
-	if (folio_test_swapbacked(folio) && folio_test_swapcache(folio))
-		u |= BIT_ULL(RMP_F_SWAPCACHE);
-	if (folio_test_large(folio))
-		u |= BIT_ULL(page == &folio->page ? RMP_F_HEAD : RMP_F_TAIL);
-	if (folio_test_hugetlb(folio))
-		u |= BIT_ULL(RMP_F_HUGETLB);
-	else if (folio_test_large(folio) && (folio_test_lru(folio) || folio_test_anon(folio)))
-		u |= BIT_ULL(RMP_F_THP);
-	if (folio_test_anon(folio))
-		u |= BIT_ULL(RMP_F_ANON);
-	if (folio_test_ksm(folio))
-		u |= BIT_ULL(RMP_F_KSM);
+#define RMP_FLAG_IF(cond, bit) do { if (cond) u |= BIT_ULL(bit); } while (0)
+	RMP_FLAG_IF(folio_test_locked(folio), RMP_F_LOCKED);
+	RMP_FLAG_IF(folio_test_referenced(folio), RMP_F_REFERENCED);
+	RMP_FLAG_IF(folio_test_uptodate(folio), RMP_F_UPTODATE);
+	RMP_FLAG_IF(folio_test_dirty(folio), RMP_F_DIRTY);
+	RMP_FLAG_IF(folio_test_lru(folio), RMP_F_LRU);
+	RMP_FLAG_IF(folio_test_active(folio), RMP_F_ACTIVE);
+	RMP_FLAG_IF(folio_test_workingset(folio), RMP_F_WORKINGSET);
+	RMP_FLAG_IF(folio_test_writeback(folio), RMP_F_WRITEBACK);
+	RMP_FLAG_IF(folio_test_reclaim(folio), RMP_F_RECLAIM);
+	RMP_FLAG_IF(folio_test_swapbacked(folio), RMP_F_SWAPBACKED);
+	RMP_FLAG_IF(folio_test_swapbacked(folio) && folio_test_swapcache(folio), RMP_F_SWAPCACHE);
+	RMP_FLAG_IF(folio_test_unevictable(folio), RMP_F_UNEVICTABLE);
+	RMP_FLAG_IF(folio_test_mlocked(folio), RMP_F_MLOCKED);
+	RMP_FLAG_IF(PageReserved(page), RMP_F_RESERVED);
+	RMP_FLAG_IF(folio_test_private(folio), RMP_F_PRIVATE);
+	RMP_FLAG_IF(PageHWPoison(page), RMP_F_HWPOISON);
+	RMP_FLAG_IF(folio_test_large(folio) && page == &folio->page, RMP_F_HEAD);
+	RMP_FLAG_IF(folio_test_large(folio) && page != &folio->page, RMP_F_TAIL);
+	RMP_FLAG_IF(folio_test_hugetlb(folio), RMP_F_HUGETLB);
+	RMP_FLAG_IF(!folio_test_hugetlb(folio) && folio_test_large(folio) &&
+		    (folio_test_lru(folio) || folio_test_anon(folio)), RMP_F_THP);
+	RMP_FLAG_IF(folio_test_anon(folio), RMP_F_ANON);
+	RMP_FLAG_IF(folio_test_ksm(folio), RMP_F_KSM);
+#undef RMP_FLAG_IF
 	return u;
 }
 
@@ -154,7 +151,7 @@ static void rmp_mm_owner(struct mm_struct *mm, struct rmp_mapping *m)
 	task = rmp_mm_owner_task(mm);
 	if (task) {
 		m->pid = task_tgid_nr(task);
-		rmp_task_comm(m->comm, sizeof(m->comm), task);
+		get_task_comm(m->comm, task);
 	}
 	rcu_read_unlock();
 }
@@ -553,17 +550,26 @@ static struct folio *rmp_get_folio(struct page *page)
 	return folio;
 }
 
-/* What a page is that the reverse map does not track, or NULL if it is one to walk. */
-static const char *rmp_untracked_kind(struct folio *folio, struct page *page, struct rmp_report *r)
+/*
+ * Slab pages and page tables, told apart without a reference: newer kernels freeze a slab's refcount at 0.
+ * The flags may change under us; nothing is walked, so a stale answer only describes the page as it was.
+ */
+static const char *rmp_typed_kind(struct page *page, struct rmp_report *r)
 {
-	if (PageSlab(page) || folio_test_slab(folio)) {
-		r->flags |= BIT_ULL(RMP_F_SLAB);
+	if (PageSlab(page)) {
+		r->flags = BIT_ULL(RMP_F_SLAB);
 		return "slab";
 	}
 	if (PageTable(page)) {
-		r->flags |= BIT_ULL(RMP_F_PGTABLE);
+		r->flags = BIT_ULL(RMP_F_PGTABLE);
 		return "pagetable";
 	}
+	return NULL;
+}
+
+/* What a pinned page is that the reverse map does not track, or NULL if it is one to walk. */
+static const char *rmp_untracked_kind(struct folio *folio, struct page *page, struct rmp_report *r)
+{
 	if (page_has_type(page))
 		return "other";
 	if (PageReserved(page))
@@ -616,6 +622,11 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 		r->flags = BIT_ULL(RMP_F_ZERO) | BIT_ULL(RMP_F_RESERVED);
 		r->refcount = page_count(page);
 		r->note = "the shared zero page is mapped without reverse-map tracking";
+		return 0;
+	}
+	r->kind = rmp_typed_kind(page, r);
+	if (r->kind) {
+		r->refcount = page_count(page);
 		return 0;
 	}
 	folio = rmp_get_folio(page);

@@ -6,7 +6,9 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 BUILD=$(realpath -m "${BUILD:-build}")
-KERNELS=${KERNELS:-6.1 6.12}
+# Kernel lines: Debian's 6.1 (bookworm) and 6.12 (bookworm-backports), and "debug", a 6.1 built here with
+# lockdep, KASAN, DEBUG_VM and kmemleak (tests/rig/debug-kernel.sh; ~15 min the first time, then cached).
+KERNELS=${KERNELS:-6.1 6.12 debug}
 results=$BUILD/results.txt
 mkdir -p "$BUILD"
 : > "$results"
@@ -47,11 +49,17 @@ fi
 
 for line in $KERNELS; do
 	t=$(date +%s)
-	if ! kdir=$(tests/rig/fetch-kernel.sh "$line"); then
-		result FAIL "kernel line $line could not be fetched"
+	if [ "$line" = debug ]; then
+		kdir=$(tests/rig/debug-kernel.sh)
+	else
+		kdir=$(tests/rig/fetch-kernel.sh "$line")
+	fi
+	if [ $? -ne 0 ]; then
+		result FAIL "kernel line $line could not be fetched or built"
 		continue
 	fi
 	abi=$(basename "$kdir")
+	[ "$line" = debug ] && abi=debug-$abi
 	out=$BUILD/$abi
 	if tests/rig/build-module.sh "$kdir/build" "$out/module"; then
 		result PASS "$abi: module builds without warnings"
@@ -64,5 +72,18 @@ for line in $KERNELS; do
 	t=$(date +%s)
 	tests/rig/run-guest.sh "$kdir" "$out/module/rmap_probe.ko" "$BUILD/guest" "$out/guest" | record
 	took "$abi: guest suite" "$t"
+	# Kernel lockdown: a second boot with lockdown=integrity. A kernel built here signs the module with its own
+	# key, so it loads and the query must be refused cleanly; Debian's kernels refuse the unsigned module.
+	t=$(date +%s)
+	ko=$out/module/rmap_probe.ko signed=
+	if [ -f "$kdir/build/certs/signing_key.pem" ]; then
+		ko=$out/module/rmap_probe.signed.ko signed=1
+		cp "$out/module/rmap_probe.ko" "$ko"
+		"$kdir/build/scripts/sign-file" sha512 "$kdir/build/certs/signing_key.pem" \
+			"$kdir/build/certs/signing_key.x509" "$ko"
+	fi
+	tests/rig/run-guest.sh "$kdir" "$ko" "$BUILD/guest" "$out/lockdown" lockdown=integrity RIG_LOCKDOWN=1 \
+		${signed:+RIG_SIGNED=1} | record
+	took "$abi: lockdown boot" "$t"
 done
 finish

@@ -388,6 +388,20 @@ static int write_str(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -1;
 }
 
+static const char *read_str(const char *path)
+{
+	static char buf[8][64];
+	static int next;
+	char *b = buf[next++ % 8];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, b, 63) : -1;
+
+	b[n > 0 ? n - 1 : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+	return b;
+}
+
 static void scenario_ksm(void)
 {
 	struct child a, b;
@@ -414,7 +428,8 @@ static void scenario_ksm(void)
 	if (i < 600)
 		compare("KSM page merged from two processes", pa, "ksm", "pte");
 	else
-		result(false, "KSM: ksmd did not merge the pages within 60 s");
+		result(false, "KSM: ksmd did not merge the pages within 60 s (full_scans %s, pages_shared %s)",
+		       read_str("/sys/kernel/mm/ksm/full_scans"), read_str("/sys/kernel/mm/ksm/pages_shared"));
 	write_str("/sys/kernel/mm/ksm/run", "2");	/* unmerge everything */
 	child_stop(&a);
 	child_stop(&b);
