@@ -6,9 +6,10 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 BUILD=$(realpath -m "${BUILD:-build}")
-# Kernel lines: Debian's 6.1 (bookworm) and 6.12 (bookworm-backports), and "debug", a 6.1 built here with
-# lockdep, KASAN, DEBUG_VM and kmemleak (tests/rig/debug-kernel.sh; ~15 min the first time, then cached).
-KERNELS=${KERNELS:-6.1 6.12 debug}
+# Kernel lines: Debian's 6.1 (bookworm) and 6.12 (bookworm-backports), "newest" (trixie-backports' newest,
+# built for in a trixie root), and "debug", a 6.1 built here with lockdep, KASAN, DEBUG_VM and kmemleak
+# (tests/rig/debug-kernel.sh; ~15 min the first time, then cached).
+KERNELS=${KERNELS:-6.1 6.12 newest debug}
 results=$BUILD/results.txt
 mkdir -p "$BUILD"
 : > "$results"
@@ -61,7 +62,7 @@ for line in $KERNELS; do
 	abi=$(basename "$kdir")
 	[ "$line" = debug ] && abi=debug-$abi
 	out=$BUILD/$abi
-	if tests/rig/build-module.sh "$kdir/build" "$out/module"; then
+	if tests/rig/build-module.sh "$kdir" "$out/module"; then
 		result PASS "$abi: module builds without warnings"
 	else
 		result FAIL "$abi: module build"

@@ -9,7 +9,7 @@ tests/rig/deps.sh || exit 1
 make -s guest-progs || exit 1
 kdir=$(tests/rig/fetch-kernel.sh "${DEMO_KERNEL:-6.1}") || exit 1
 abi=$(basename "$kdir")
-tests/rig/build-module.sh "$kdir/build" "$BUILD/$abi/module" || exit 1
+tests/rig/build-module.sh "$kdir" "$BUILD/$abi/module" || exit 1
 mkdir -p "$BUILD/$abi/demo"
 tests/rig/run-guest.sh "$kdir" "$BUILD/$abi/module/rmap_probe.ko" "$BUILD/guest" "$BUILD/$abi/demo" RIG_DEMO=1 \
 	>"$BUILD/$abi/demo/verdicts.txt" 2>&1

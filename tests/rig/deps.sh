@@ -4,7 +4,7 @@
 set -euo pipefail
 . "$(dirname "$0")/apt.sh"
 
-tools="gcc make libc6-dev busybox-static cpio kmod xz-utils zstd lz4 dwarves dkms clang llvm bpftool libbpf-dev
+tools="gcc make libc6-dev busybox-static cpio kmod debootstrap xz-utils zstd lz4 dwarves dkms clang llvm bpftool libbpf-dev
 	libelf-dev zlib1g-dev bc linux-source-6.1"
 rig_apt_setup
 # backports' QEMU runs on bookworm's libraries: install the ones it links against.
