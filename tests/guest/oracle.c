@@ -12,17 +12,43 @@
 
 int test_failures;
 
+/* One verdict line, on the console and in the guest's results file (tests/guest/lib.sh) that init counts. */
+static void verdict(const char *what, const char *fmt, va_list ap)
+{
+	FILE *results = fopen("/tmp/results", "a");
+	va_list again;
+
+	va_copy(again, ap);
+	printf("%s: ", what);
+	vprintf(fmt, ap);
+	printf("\n");
+	fflush(stdout);
+	if (results) {
+		fprintf(results, "%s: ", what);
+		vfprintf(results, fmt, again);
+		fprintf(results, "\n");
+		fclose(results);
+	}
+	va_end(again);
+}
+
 void result(bool ok, const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("%s: ", ok ? "PASS" : "FAIL");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	verdict(ok ? "PASS" : "FAIL", fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
 	test_failures += !ok;
+}
+
+void skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verdict("SKIP", fmt, ap);
+	va_end(ap);
 }
 
 static uint64_t read_u64_at(const char *path, uint64_t index)

@@ -40,6 +40,7 @@ struct answer {
 
 extern int test_failures;
 void result(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* say why */
 
 uint64_t pfn_of(pid_t pid, const void *vaddr);	/* 0 if not present */
 long kpagecount(uint64_t pfn);

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <grp.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -526,6 +528,110 @@ static void scenario_many(void)
 		kill(pids[i], SIGKILL);
 	for (i = 0; i < N; i++)
 		waitpid(pids[i], NULL, 0);
+}
+
+/*
+ * Large folios smaller than a PMD (mTHP, 6.8 on): a 64 KiB anonymous folio mapped by PTEs, shared by fork,
+ * then partially unmapped in the child.
+ */
+#define MTHP_CONTROL "/sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled"
+
+static char *mthp_region;
+
+static void mthp_unmap_half(int n, void *arg)
+{
+	(void)arg;
+	if (n == 1)
+		munmap(mthp_region + 8 * PAGE, 8 * PAGE);
+}
+
+static void scenario_mthp(void)
+{
+	const size_t len = 16 * PAGE;
+	struct child c;
+	char *raw;
+	uint64_t pfn;
+
+	if (access(MTHP_CONTROL, W_OK)) {
+		skip("mTHP: this kernel has no %s (mTHP came in 6.8)", MTHP_CONTROL);
+		return;
+	}
+	write_str(MTHP_CONTROL, "always");
+	/* a 64 KiB-aligned 64 KiB area: too small for a PMD THP, just right for one 64 KiB folio */
+	raw = map_anon(2 * len);
+	mthp_region = (char *)(((unsigned long)raw + len - 1) & ~(len - 1));
+	fill(mthp_region, len, 21);
+	pfn = pfn_of(getpid(), mthp_region + 3 * PAGE);
+	if (!(kpageflags(pfn) >> KPF_THP & 1)) {
+		result(false, "mTHP: no 64 KiB folio was allocated (flags 0x%llx)", (unsigned long long)kpageflags(pfn));
+		write_str(MTHP_CONTROL, "never");
+		return;
+	}
+	compare("mTHP 64 KiB anonymous folio, subpage 3", pfn, "anon", "pte");
+	child_start(&c, mthp_unmap_half, NULL);
+	compare("mTHP shared by fork, subpage 3", pfn, "anon", "pte");
+	child_step(&c, 1);
+	compare("mTHP partially unmapped in the child: subpage 3 still in both", pfn, "anon", "pte");
+	compare("mTHP partially unmapped in the child: subpage 12 only in the parent",
+		pfn_of(getpid(), mthp_region + 12 * PAGE), "anon", "pte");
+	child_stop(&c);
+	munmap(raw, 2 * len);
+	write_str(MTHP_CONTROL, "never");
+}
+
+/*
+ * A large folio in the page cache: a file on tmpfs mounted huge=always lives in PMD-sized folios. Mapped whole
+ * (by a PMD where aligned) in one process and in part (by PTEs) in another.
+ */
+static void map_part_step(int n, void *arg)
+{
+	int fd = *(int *)arg;
+	char *p;
+
+	if (n != 0)
+		return;
+	p = mmap(NULL, 16 * PAGE, PROT_READ, MAP_SHARED, fd, 4 * (off_t)PAGE);	/* pages 4..19 */
+	for (int i = 0; i < 16; i++)
+		(void)*(volatile char *)(p + i * PAGE);
+}
+
+static void scenario_large_file(void)
+{
+	struct child c;
+	char *raw, *p;
+	uint64_t pfn;
+	int fd;
+
+	mkdir("/mnt", 0755);
+	mkdir("/mnt/huge", 0755);
+	if (mount("tmpfs", "/mnt/huge", "tmpfs", 0, "huge=always,size=8m")) {
+		result(false, "large file folio: mount tmpfs huge=always: %s", strerror(errno));
+		return;
+	}
+	fd = open("/mnt/huge/file", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)HPAGE)) {
+		result(false, "large file folio: %s", strerror(errno));
+		return;
+	}
+	raw = mmap(NULL, 2 * HPAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p = (char *)(((unsigned long)raw + HPAGE - 1) & ~(HPAGE - 1));
+	p = mmap(p, HPAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+	fill(p, HPAGE, 31);
+	pfn = pfn_of(getpid(), p + 10 * PAGE);
+	if (!(kpageflags(pfn) >> KPF_THP & 1)) {
+		result(false, "large file folio: the page cache did not use a large folio (flags 0x%llx)",
+		       (unsigned long long)kpageflags(pfn));
+	} else {
+		compare("large shmem folio mapped whole, subpage 10", pfn, "shmem", "pmd");
+		child_start(&c, map_part_step, &fd);
+		/* the parent's PMD and the child's PTE both map subpage 10: check them one level at a time */
+		munmap(p, HPAGE);
+		compare("large shmem folio mapped in part by PTEs, subpage 10", pfn, "shmem", "pte");
+		child_stop(&c);
+	}
+	munmap(raw, 2 * HPAGE);
+	close(fd);
+	umount("/mnt/huge");
 }
 
 /* Raw requests to the query file, bypassing rmapctl: each must get its errno, never an oops. */
@@ -1071,6 +1177,8 @@ static const struct scenario {
 	{ "ksm", "oracle", scenario_ksm },
 	{ "hugetlb", "oracle", scenario_hugetlb },
 	{ "many", "oracle", scenario_many },
+	{ "mthp", "oracle", scenario_mthp },
+	{ "large-file", "oracle", scenario_large_file },
 	{ "hostile", "hostile", scenario_hostile },
 	{ "many-opens", "hostile", scenario_many_opens },
 	{ "sweep", "hostile", scenario_sweep },
