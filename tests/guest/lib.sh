@@ -18,7 +18,7 @@ check() {
 	fi
 }
 
-# expect_fail NAME WANTED-EXIT CMD...: CMD must exit with WANTED-EXIT.
+# expect_exit NAME WANTED-EXIT CMD...: CMD must exit with WANTED-EXIT (its output in /tmp/expect.out).
 expect_exit() {
 	name=$1 want=$2
 	shift 2
@@ -34,3 +34,15 @@ expect_exit() {
 
 load_module() { insmod /rmap/rmap_probe.ko; }
 unload_module() { rmmod rmap_probe; }
+
+# run_group GROUP WHAT: load the module, run every rmaptest scenario of GROUP (rmaptest list GROUP), unload.
+run_group() {
+	check "load for the $2" load_module
+	for s in $(rmaptest list "$1"); do
+		rmaptest "$s"
+		rc=$?
+		# a scenario that crashed or bailed out before printing its verdicts must still fail
+		[ $rc -le 1 ] || fail "scenario $s" "rmaptest exited $rc"
+	done
+	check "unload after the $2" unload_module
+}

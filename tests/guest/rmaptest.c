@@ -123,6 +123,32 @@ static void fill(void *p, size_t len, int seed)
 		memset((char *)p + i, seed + (int)(i / PAGE), PAGE);
 }
 
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = write(fd, s, strlen(s));
+		close(fd);
+	}
+	return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+static const char *read_str(const char *path)
+{
+	static char buf[8][64];
+	static int next;
+	char *b = buf[next++ % 8];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, b, 63) : -1;
+
+	b[n > 0 ? n - 1 : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+	return b;
+}
+
 /* 1. A private anonymous page, one mapper. */
 static void scenario_anon_private(void)
 {
@@ -342,6 +368,7 @@ static void scenario_thp(void)
 
 	p = (char *)(((unsigned long)raw + HPAGE - 1) & ~(HPAGE - 1));
 	madvise(p, HPAGE, MADV_HUGEPAGE);
+	write_str("/proc/sys/vm/compact_memory", "1");
 	fill(p, HPAGE, 7);
 	pfn = pfn_of(getpid(), p + 5 * PAGE);
 	if (!(kpageflags(pfn) >> KPF_THP & 1)) {
@@ -376,32 +403,6 @@ static void ksm_fill(int n, void *arg)
 		_exit(3);
 	fill(ksm_addr, 8 * PAGE, 80);
 	madvise(ksm_addr, 8 * PAGE, MADV_MERGEABLE);
-}
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n = -1;
-
-	if (fd >= 0) {
-		n = write(fd, s, strlen(s));
-		close(fd);
-	}
-	return n == (ssize_t)strlen(s) ? 0 : -1;
-}
-
-static const char *read_str(const char *path)
-{
-	static char buf[8][64];
-	static int next;
-	char *b = buf[next++ % 8];
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd >= 0 ? read(fd, b, 63) : -1;
-
-	b[n > 0 ? n - 1 : 0] = '\0';
-	if (fd >= 0)
-		close(fd);
-	return b;
 }
 
 static void scenario_ksm(void)
@@ -613,6 +614,8 @@ static void scenario_large_file(void)
 		result(false, "large file folio: %s", strerror(errno));
 		return;
 	}
+	/* shmem's huge allocations do not compact by default: make a free 2 MiB block likely */
+	write_str("/proc/sys/vm/compact_memory", "1");
 	raw = mmap(NULL, 2 * HPAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	p = (char *)(((unsigned long)raw + HPAGE - 1) & ~(HPAGE - 1));
 	p = mmap(p, HPAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
@@ -923,9 +926,16 @@ static unsigned long race_move(char *p, int n)
 		nodes[i] = 1;
 		status[i] = -1;
 	}
-	if (syscall(SYS_move_pages, 0, n, pages, nodes, status, MPOL_MF_MOVE) == 0)
+	if (syscall(SYS_move_pages, 0, n, pages, nodes, status, MPOL_MF_MOVE) == 0) {
 		for (int i = 0; i < n; i++)
 			moved += status[i] == 1;
+	} else {
+		static bool said;
+
+		if (!said)
+			printf("  move_pages: %s\n", strerror(errno));
+		said = true;
+	}
 	return moved;
 }
 
