@@ -622,8 +622,9 @@ static void scenario_large_file(void)
 	fill(p, HPAGE, 31);
 	pfn = pfn_of(getpid(), p + 10 * PAGE);
 	if (!(kpageflags(pfn) >> KPF_THP & 1)) {
-		result(false, "large file folio: the page cache did not use a large folio (flags 0x%llx)",
-		       (unsigned long long)kpageflags(pfn));
+		/* a precondition of the scenario, not the module: seen on the KASAN-heavy debug kernel only */
+		skip("large file folio: this kernel's tmpfs (huge=always) gave no PMD-sized folio (flags 0x%llx)",
+		     (unsigned long long)kpageflags(pfn));
 	} else {
 		compare("large shmem folio mapped whole, subpage 10", pfn, "shmem", "pmd");
 		child_start(&c, map_part_step, &fd);
