@@ -122,20 +122,30 @@ static u64 rmp_folio_flags(struct folio *folio, struct page *page)
 	return u;
 }
 
+/*
+ * Room for @n mappings, made before any lock is taken: the walk itself never allocates, as reclaim under
+ * i_mmap_rwsem or an anon_vma lock could wait on a writer queued behind us.
+ */
+static int rmp_reserve(struct rmp_report *r, size_t n)
+{
+	struct rmp_mapping *maps;
+
+	if (n <= r->cap_maps)
+		return 0;
+	maps = kvmalloc_array(n, sizeof(*maps), GFP_KERNEL);
+	if (!maps)
+		return -ENOMEM;
+	kvfree(r->maps);
+	r->maps = maps;
+	r->cap_maps = n;
+	return 0;
+}
+
+/* -ENOSPC when more mappings turn up than the mapcount promised: the page changed, try again. */
 static int rmp_add_mapping(struct rmp_report *r, const struct rmp_mapping *m)
 {
-	if (r->nr_maps == r->cap_maps) {
-		size_t cap = r->cap_maps ? 2 * r->cap_maps : 16;
-		struct rmp_mapping *maps = kvmalloc_array(cap, sizeof(*maps), GFP_KERNEL);
-
-		if (!maps)
-			return -ENOMEM;
-		if (r->nr_maps)
-			memcpy(maps, r->maps, r->nr_maps * sizeof(*maps));
-		kvfree(r->maps);
-		r->maps = maps;
-		r->cap_maps = cap;
-	}
+	if (r->nr_maps == r->cap_maps)
+		return -ENOSPC;
 	r->maps[r->nr_maps++] = *m;
 	return 0;
 }
@@ -339,6 +349,19 @@ out:
 	return ret;
 }
 
+/*
+ * The address_space of a page-cache folio; NULL for anonymous and KSM folios and for mappings with flag bits
+ * (non-LRU movable pages of zsmalloc or balloon drivers), which are no address_space at all.
+ */
+static struct address_space *rmp_file_mapping(struct folio *folio)
+{
+	unsigned long mapping = (unsigned long)READ_ONCE(folio->mapping);
+
+	if (mapping & RMP_MAPPING_FLAGS)
+		return NULL;
+	return (struct address_space *)mapping;
+}
+
 /* Called with the folio locked and still in @mapping, which pins the inode against eviction. */
 static void rmp_describe_file(struct rmp_report *r, struct address_space *mapping, struct folio *folio,
 			      struct page *page)
@@ -376,9 +399,9 @@ static int rmp_walk_file(struct rmp_report *r, struct folio *folio, struct page 
 
 	if (!folio_trylock(folio))
 		return -EAGAIN;
-	mapping = folio->mapping;
-	if (!mapping || folio_test_anon(folio))
-		goto unlock_folio;	/* truncated, or became anonymous meanwhile */
+	mapping = rmp_file_mapping(folio);
+	if (!mapping)
+		goto unlock_folio;	/* truncated, or no longer a file page */
 	rmp_describe_file(r, mapping, folio, page);
 	if (!i_mmap_trylock_read(mapping)) {
 		ret = -EAGAIN;
@@ -576,7 +599,7 @@ static const char *rmp_untracked_kind(struct folio *folio, struct page *page, st
 		return "reserved";
 	if (folio_test_hugetlb(folio))
 		return NULL;
-	if (folio_test_ksm(folio) || folio_test_anon(folio) || READ_ONCE(folio->mapping))
+	if (folio_test_ksm(folio) || folio_test_anon(folio) || rmp_file_mapping(folio))
 		return NULL;
 	/* kernel or driver memory, or a page no longer in any file */
 	r->mapcount = rmp_page_mapcount(page);
@@ -657,6 +680,11 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 
 	mapping = READ_ONCE(folio->mapping);
 	before = rmp_page_mapcount(page);
+	ret = rmp_reserve(r, max(before, 0) + 16);
+	if (ret) {
+		folio_put(folio);
+		return ret;
+	}
 	if (folio_test_ksm(folio))
 		ret = rmp_walk_ksm(r, folio, page);
 	else if (folio_test_anon(folio))
@@ -669,9 +697,9 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 	if (r->mapcount > 0)
 		r->flags |= BIT_ULL(RMP_F_MAPPED);
 
-	if (ret == -EAGAIN) {
+	if (ret == -EAGAIN || ret == -ENOSPC) {
 		r->verdict = RMP_RACED;
-		r->note = "lock contention";
+		r->note = ret == -EAGAIN ? "lock contention" : "more mappings appeared during the walk";
 		ret = 0;
 	} else if (before != r->mapcount || mapping != READ_ONCE(folio->mapping)) {
 		r->verdict = RMP_RACED;
