@@ -21,9 +21,11 @@ took() { echo "check: $1 took $(($(date +%s) - $2))s" >&2; }
 
 finish() {
 	local p f s
-	p=$(grep -c '^PASS:' "$results")
-	f=$(grep -c '^FAIL:' "$results")
-	s=$(grep -c '^SKIP:' "$results")
+	p=$(grep -c '^PASS:' "$results" 2>/dev/null)
+	f=$(grep -c '^FAIL:' "$results" 2>/dev/null)
+	s=$(grep -c '^SKIP:' "$results" 2>/dev/null)
+	[ -f "$results" ] || { f=1; echo "check: $results vanished" >&2; }
+	p=${p:-0} f=${f:-0} s=${s:-0}
 	grep '^FAIL:' "$results" >&2
 	echo "check: whole run took $(($(date +%s) - t0))s" >&2
 	if [ "$s" -gt 0 ]; then echo "$p passed, $f failed, $s skipped"; else echo "$p passed, $f failed"; fi
