@@ -1164,6 +1164,73 @@ static void scenario_race(void)
 	       t.errors, t.reloads);
 }
 
+/*
+ * Benchmark: rmap_probe's walk against the kernel's own rmap walk (page_idle marks a page idle by walking its
+ * rmap and clearing the young bits), per page, side by side in one boot: only the ratio means anything under
+ * TCG. Needs CONFIG_IDLE_PAGE_TRACKING (the debug kernel has it, Debian's do not).
+ */
+#define PAGE_IDLE "/sys/kernel/mm/page_idle/bitmap"
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void scenario_bench(void)
+{
+	enum { N = 2048, MAPPERS = 4 };
+	char *p, req[32], out[1 << 16];
+	uint64_t *pfns = calloc(N, sizeof(*pfns));
+	struct child c[MAPPERS];
+	double t0, ours, kernels;
+	int q, idle, n = 0;
+
+	if (access(PAGE_IDLE, W_OK)) {
+		skip("benchmark: no %s here (CONFIG_IDLE_PAGE_TRACKING, the debug kernel has it)", PAGE_IDLE);
+		return;
+	}
+	p = map_anon(N * PAGE);
+	madvise(p, N * PAGE, MADV_NOHUGEPAGE);
+	fill(p, N * PAGE, 41);
+	for (int i = 0; i < MAPPERS; i++)	/* every page mapped five times */
+		child_start(&c[i], NULL, NULL);
+	for (int i = 0; i < N; i++)
+		pfns[i] = pfn_of(getpid(), p + (size_t)i * PAGE);
+	q = open(QUERY, O_RDWR);
+	idle = open(PAGE_IDLE, O_WRONLY);
+	t0 = now_s();
+	for (int i = 0; i < N && q >= 0; i++) {
+		snprintf(req, sizeof(req), "%llu", (unsigned long long)pfns[i]);
+		if (write(q, req, strlen(req)) > 0 && read(q, out, sizeof(out)) > 0 && strstr(out, "verdict=complete"))
+			n++;
+	}
+	ours = now_s() - t0;
+	t0 = now_s();
+	for (int i = 0; i < N && idle >= 0; i++) {
+		uint64_t bit = 1ULL << (pfns[i] % 64);
+
+		if (pwrite(idle, &bit, sizeof(bit), (off_t)(pfns[i] / 64 * 8)) != sizeof(bit))
+			break;
+	}
+	kernels = now_s() - t0;
+	printf("bench: %d pages mapped by %d processes each: rmap_probe query %.1f us/page (%d complete), "
+	       "page_idle rmap walk %.1f us/page: ratio %.2f\n", N, MAPPERS + 1, ours / N * 1e6, n,
+	       kernels / N * 1e6, kernels > 0 ? ours / kernels : 0);
+	result(n == N, "benchmark ran: %d of %d queries complete, ratio rmap_probe/page_idle %.2f", n, N,
+	       kernels > 0 ? ours / kernels : 0);
+	for (int i = 0; i < MAPPERS; i++)
+		child_stop(&c[i]);
+	if (q >= 0)
+		close(q);
+	if (idle >= 0)
+		close(idle);
+	munmap(p, N * PAGE);
+	free(pfns);
+}
+
 static void scenario_shmem_shared(void)
 {
 	scenario_file_shared("/tmp", "tmpfs file");
@@ -1195,6 +1262,7 @@ static const struct scenario {
 	{ "sweep", "hostile", scenario_sweep },
 	{ "fuzz", "hostile", scenario_fuzz },
 	{ "race", "stress", scenario_race },
+	{ "bench", "bench", scenario_bench },
 };
 
 int main(int argc, char **argv)
