@@ -52,17 +52,11 @@ fi
 
 for line in $KERNELS; do
 	t=$(date +%s)
-	if [ "$line" = debug ]; then
-		kdir=$(tests/rig/debug-kernel.sh)
-	else
-		kdir=$(tests/rig/fetch-kernel.sh "$line")
-	fi
-	if [ $? -ne 0 ]; then
+	if ! kdir=$(tests/rig/fetch-kernel.sh "$line"); then
 		result FAIL "kernel line $line could not be fetched or built"
 		continue
 	fi
 	abi=$(basename "$kdir")
-	[ "$line" = debug ] && abi=debug-$abi
 	out=$BUILD/$abi
 	if tests/rig/build-module.sh "$kdir" "$out/module"; then
 		result PASS "$abi: module builds without warnings"

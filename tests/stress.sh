@@ -11,8 +11,8 @@ tests/rig/deps.sh || exit 1
 make -s guest-progs || exit 1
 failed=0
 for line in ${KERNELS:-6.1 debug}; do
-	if [ "$line" = debug ]; then kdir=$(tests/rig/debug-kernel.sh) || exit 1; abi=debug-$(basename "$kdir")
-	else kdir=$(tests/rig/fetch-kernel.sh "$line") || exit 1; abi=$(basename "$kdir"); fi
+	kdir=$(tests/rig/fetch-kernel.sh "$line") || exit 1
+	abi=$(basename "$kdir")
 	tests/rig/build-module.sh "$kdir" "$BUILD/$abi/module" || exit 1
 	RIG_TIMEOUT=$((seconds + 600)) tests/rig/run-guest.sh "$kdir" "$BUILD/$abi/module/rmap_probe.ko" \
 		"$BUILD/guest" "$BUILD/$abi/stress" RIG_ONLY=t-30-stress RACE_SECONDS="$seconds" || failed=1

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Build (once) a 6.1 debug kernel from Debian's linux-source-6.1: lockdep, KASAN, DEBUG_VM, kmemleak, KFENCE,
-# hung-task and soft-lockup detectors, page_idle, lockdown. Cached in $RIG_CACHE/debug-kernel/<source version>,
+# hung-task and soft-lockup detectors, page_idle, lockdown. Cached in $RIG_CACHE/debug-kernel/debug-<source version>,
 # rebuilt incrementally when the option list changes, laid out like fetch-kernel.sh's directories (vmlinuz,
 # build/). Prints that directory. A cold build takes ~15 minutes on 2 cores.
 set -euo pipefail
@@ -13,7 +13,7 @@ tarball=/usr/src/linux-source-6.1.tar.xz
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 key=$(sha256sum "$options" "$0" | sha256sum | cut -c1-12)
 # One tree per source version, reconfigured and rebuilt incrementally (about a minute) when the options change.
-dest=$RIG_CACHE/debug-kernel/$srcver
+dest=$RIG_CACHE/debug-kernel/debug-$srcver	# its name is the line's name in results
 if [ -e "$dest/.complete" ] && [ "$(cat "$dest/.key" 2>/dev/null)" = "$key" ]; then
 	echo "$dest"
 	exit 0

@@ -3,13 +3,14 @@
 # Fetch the newest Debian kernel of a line (image + headers) into the cache with apt-get download + dpkg -x.
 # Usage: fetch-kernel.sh LINE
 #   LINE: 6.1 (bookworm), 6.12 (bookworm-backports), or newest (the newest in trixie-backports, built for in
-#   the trixie root of trixie-root.sh)
+#   the trixie root of trixie-root.sh), or debug (the 6.1 debug kernel debug-kernel.sh builds and caches)
 # Prints the kernel's directory; it holds vmlinuz, config, modules/ and build/ (the headers), or for the newest
 # line a file "chroot" naming the root whose /usr/src holds the headers (build-module.sh builds in there).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/apt.sh"
 line=${1:?usage: fetch-kernel.sh LINE}
+[ "$line" = debug ] && exec "$here/debug-kernel.sh"
 flavour=${RIG_FLAVOUR:-cloud-amd64}	# cloud boots fastest (LZ4), measured in shared/notes/vm-rig.md
 
 # Lay out an unpacked kernel: the 7.x packages keep vmlinuz and config under /usr/lib/modules/<abi>/.
