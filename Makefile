@@ -9,6 +9,15 @@ CFLAGS ?= -O2 -g
 USER_CFLAGS := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -DRMAPCTL_VERSION='"$(VERSION)"' -Iuserspace
 USER_SRCS := userspace/report.c userspace/json.c
 USER_HDRS := $(wildcard userspace/*.h)
+RMAPCTL_SRCS := userspace/rmapctl.c userspace/trace.c $(USER_SRCS)
+RMAPCTL_DEPS := $(RMAPCTL_SRCS) $(USER_HDRS) module/rmap_probe.h bpf/rmap_trace.h $(BUILD)/bpf/rmap_trace.skel.h
+RMAPCTL_CFLAGS := $(USER_CFLAGS) -I$(BUILD)/bpf -Ibpf
+BPF_LIBS := -lbpf -lelf -lz
+
+# The tracing programs (bpf/): one object per concern, linked into one, and its skeleton for rmapctl.
+CLANG ?= clang
+BPFTOOL ?= bpftool
+BPF_OBJS := $(addprefix $(BUILD)/bpf/,maps.bpf.o migrate.bpf.o unmap.bpf.o)
 
 # The kernel to build against: KDIR=, else the running kernel's build tree, else the rig's default line.
 RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
@@ -29,14 +38,28 @@ module:
 
 rmapctl: $(BUILD)/rmapctl
 
-$(BUILD)/rmapctl: userspace/rmapctl.c $(USER_SRCS) $(USER_HDRS) module/rmap_probe.h
+$(BUILD)/rmapctl: $(RMAPCTL_DEPS)
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS) $(USER_CFLAGS) -o $@ userspace/rmapctl.c $(USER_SRCS)
+	$(CC) $(CFLAGS) $(RMAPCTL_CFLAGS) -o $@ $(RMAPCTL_SRCS) $(BPF_LIBS)
 
 # Static binaries for the guests' busybox initramfs.
-$(BUILD)/guest/rmapctl: userspace/rmapctl.c $(USER_SRCS) $(USER_HDRS) module/rmap_probe.h
+$(BUILD)/guest/rmapctl: $(RMAPCTL_DEPS)
 	@mkdir -p $(BUILD)/guest
-	$(CC) $(CFLAGS) $(USER_CFLAGS) -static -o $@ userspace/rmapctl.c $(USER_SRCS)
+	$(CC) $(CFLAGS) $(RMAPCTL_CFLAGS) -static -o $@ $(RMAPCTL_SRCS) $(BPF_LIBS)
+
+# VMLINUX_BTF= picks the kernel types (see bpf/gen-vmlinux-h.sh); never committed.
+$(BUILD)/bpf/vmlinux.h: bpf/gen-vmlinux-h.sh
+	@mkdir -p $(BUILD)/bpf
+	bpf/gen-vmlinux-h.sh $@
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/common.bpf.h bpf/rmap_trace.h $(BUILD)/bpf/vmlinux.h
+	$(CLANG) -g -O2 -mcpu=v3 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD)/bpf -Ibpf -c $< -o $@
+
+$(BUILD)/bpf/rmap_trace.bpf.o: $(BPF_OBJS)
+	$(BPFTOOL) gen object $@ $^
+
+$(BUILD)/bpf/rmap_trace.skel.h: $(BUILD)/bpf/rmap_trace.bpf.o
+	$(BPFTOOL) gen skeleton $< name rmap_trace > $@.tmp && mv $@.tmp $@
 
 GUEST_CFLAGS := $(CFLAGS) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -static
 $(BUILD)/guest/%: tests/guest/%.c

@@ -279,83 +279,89 @@ void report_print_human(const struct report *r, FILE *out)
 void report_print_json(const struct report *r, FILE *out)
 {
 	struct json j;
-	char flags[REPORT_FIELD_MAX], *save, *f;
 
 	json_init(&j, out);
-	json_start_object(&j);
-	json_key(&j, "pfn");
-	json_uint(&j, r->pfn);
-	json_key(&j, "head_pfn");
-	json_uint(&j, r->head_pfn);
-	json_key(&j, "order");
-	json_uint(&j, r->order);
-	json_key(&j, "kind");
-	json_string(&j, r->kind);
-	json_key(&j, "flags");
-	json_start_array(&j);
+	report_write_json(&j, r);
+}
+
+void report_write_json(struct json *j, const struct report *r)
+{
+	char flags[REPORT_FIELD_MAX], *save, *f;
+
+	json_start_object(j);
+	json_key(j, "pfn");
+	json_uint(j, r->pfn);
+	json_key(j, "head_pfn");
+	json_uint(j, r->head_pfn);
+	json_key(j, "order");
+	json_uint(j, r->order);
+	json_key(j, "kind");
+	json_string(j, r->kind);
+	json_key(j, "flags");
+	json_start_array(j);
 	snprintf(flags, sizeof(flags), "%s", r->flags);
 	for (f = strtok_r(flags, ",", &save); f; f = strtok_r(NULL, ",", &save))
-		json_string(&j, f);
-	json_end_array(&j);
-	json_key(&j, "refcount");
-	json_int(&j, r->refcount);
-	json_key(&j, "mapcount");
-	json_int(&j, r->mapcount);
-	json_key(&j, "node");
-	json_int(&j, r->node);
+		json_string(j, f);
+	json_end_array(j);
+	json_key(j, "refcount");
+	json_int(j, r->refcount);
+	json_key(j, "mapcount");
+	json_int(j, r->mapcount);
+	json_key(j, "node");
+	json_int(j, r->node);
 	if (r->has_file) {
-		json_key(&j, "file");
-		json_start_object(&j);
-		json_key(&j, "path");
-		json_string(&j, r->path);
-		json_key(&j, "ino");
-		json_uint(&j, r->ino);
-		json_key(&j, "dev");
-		json_string(&j, r->dev);
-		json_key(&j, "index");
-		json_uint(&j, r->index);
-		json_end_object(&j);
+		json_key(j, "file");
+		json_start_object(j);
+		json_key(j, "path");
+		json_string(j, r->path);
+		json_key(j, "ino");
+		json_uint(j, r->ino);
+		json_key(j, "dev");
+		json_string(j, r->dev);
+		json_key(j, "index");
+		json_uint(j, r->index);
+		json_end_object(j);
 	}
-	json_key(&j, "verdict");
-	json_string(&j, r->verdict);
-	json_key(&j, "attempts");
-	json_uint(&j, r->attempts);
+	json_key(j, "verdict");
+	json_string(j, r->verdict);
+	json_key(j, "attempts");
+	json_uint(j, r->attempts);
 	if (r->note[0]) {
-		json_key(&j, "note");
-		json_string(&j, r->note);
+		json_key(j, "note");
+		json_string(j, r->note);
 	}
-	json_key(&j, "mappings");
-	json_start_array(&j);
+	json_key(j, "mappings");
+	json_start_array(j);
 	for (size_t i = 0; i < r->nr_maps; i++) {
 		const struct mapping *m = &r->maps[i];
 
-		json_start_object(&j);
-		json_key(&j, "pid");
-		json_int(&j, m->pid);
-		json_key(&j, "comm");
-		json_string(&j, m->comm);
-		json_key(&j, "vaddr");
-		json_hex(&j, m->vaddr);
-		json_key(&j, "vma_start");
-		json_hex(&j, m->vma_start);
-		json_key(&j, "vma_end");
-		json_hex(&j, m->vma_end);
-		json_key(&j, "vm_flags");
-		json_hex(&j, m->vm_flags);
-		json_key(&j, "level");
-		json_string(&j, m->level);
-		json_key(&j, "writable");
-		json_bool(&j, m->writable);
-		json_key(&j, "dirty");
-		json_bool(&j, m->dirty);
-		json_key(&j, "young");
-		json_bool(&j, m->young);
-		json_key(&j, "soft_dirty");
-		json_bool(&j, m->soft_dirty);
-		json_key(&j, "uffd_wp");
-		json_bool(&j, m->uffd_wp);
-		json_end_object(&j);
+		json_start_object(j);
+		json_key(j, "pid");
+		json_int(j, m->pid);
+		json_key(j, "comm");
+		json_string(j, m->comm);
+		json_key(j, "vaddr");
+		json_hex(j, m->vaddr);
+		json_key(j, "vma_start");
+		json_hex(j, m->vma_start);
+		json_key(j, "vma_end");
+		json_hex(j, m->vma_end);
+		json_key(j, "vm_flags");
+		json_hex(j, m->vm_flags);
+		json_key(j, "level");
+		json_string(j, m->level);
+		json_key(j, "writable");
+		json_bool(j, m->writable);
+		json_key(j, "dirty");
+		json_bool(j, m->dirty);
+		json_key(j, "young");
+		json_bool(j, m->young);
+		json_key(j, "soft_dirty");
+		json_bool(j, m->soft_dirty);
+		json_key(j, "uffd_wp");
+		json_bool(j, m->uffd_wp);
+		json_end_object(j);
 	}
-	json_end_array(&j);
-	json_end_object(&j);
+	json_end_array(j);
+	json_end_object(j);
 }

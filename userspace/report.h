@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "json.h"
 
 #define REPORT_FIELD_MAX 256
 
@@ -46,5 +47,7 @@ void report_free(struct report *r);
 
 void report_print_human(const struct report *r, FILE *out);
 void report_print_json(const struct report *r, FILE *out);
+/* The report as one JSON object, inside a document being written. */
+void report_write_json(struct json *j, const struct report *r);
 
 #endif

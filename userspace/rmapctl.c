@@ -12,22 +12,14 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 #include "report.h"
+#include "rmapctl.h"
+#include "trace.h"
 
 #define DEBUGFS "/sys/kernel/debug"
 #define PROBE_DIR DEBUGFS "/rmap_probe"
 #define DEBUGFS_MAGIC 0x64626720
 
-/* Exit codes: distinct so that scripts can tell what went wrong. */
-enum {
-	EXIT_OK = 0,
-	EXIT_FAILURE_ = 1,	/* anything not listed below */
-	EXIT_USAGE = 2,
-	EXIT_NO_MODULE = 3,	/* module not loaded or debugfs not mounted */
-	EXIT_PERMISSION = 4,
-	EXIT_BAD_PFN = 5,	/* the kernel has no page we can report at that PFN */
-};
-
-static const char *prog = "rmapctl";
+const char *prog = "rmapctl";
 
 /* Kernel lockdown (Debian enables it under Secure Boot) forbids writable debugfs files, even to root. */
 static const char *lockdown_mode(void)
@@ -136,28 +128,70 @@ static int cmd_version(int argc, char **argv)
 
 static void usage_pfn(FILE *out)
 {
-	fprintf(out, "usage: %s pfn PFN [--json]\n"
-		     "  PFN in decimal or 0x hex, as kernel logs print it\n", prog);
+	fprintf(out, "usage: %s pfn PFN [--json] [--history]\n"
+		     "  PFN in decimal or 0x hex, as kernel logs print it\n"
+		     "  --history: first what the flight recorder (rmapctl record) saw happen to the page, following\n"
+		     "             its migrations, then who maps the PFN its contents live at now\n", prog);
+}
+
+/* Ask the module about @pfn (@arg as the user wrote it, for messages); an exit code. */
+static int query(uint64_t pfn, const char *arg, struct report *r)
+{
+	char req[32], *text;
+	int fd, line;
+
+	fd = open_probe_file("query", O_RDWR);
+	snprintf(req, sizeof(req), "%llu\n", (unsigned long long)pfn);
+	if (write(fd, req, strlen(req)) < 0) {
+		int err = errno;
+
+		close(fd);
+		if (err == EINVAL || err == ERANGE || err == ENXIO) {
+			fprintf(stderr, "%s: pfn %s: %s\n", prog, arg,
+				err == ENXIO ? "no online memory at this PFN" : strerror(err));
+			return EXIT_BAD_PFN;
+		}
+		if (err == EPERM || err == EACCES) {
+			fprintf(stderr, "%s: query refused: %s\n", prog, strerror(err));
+			return EXIT_PERMISSION;
+		}
+		fprintf(stderr, "%s: query for pfn %s failed: %s\n", prog, arg, strerror(err));
+		return EXIT_FAILURE_;
+	}
+	text = read_all(fd, "query");
+	close(fd);
+	if (report_parse(r, text, &line)) {
+		fprintf(stderr, "%s: cannot parse the module's report at line %d (module and rmapctl versions differ?)\n",
+			prog, line);
+		free(text);
+		return EXIT_FAILURE_;
+	}
+	free(text);
+	return EXIT_OK;
 }
 
 static int cmd_pfn(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "history", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct report r;
+	struct json j;
 	const char *why;
-	uint64_t pfn;
-	char req[32], *text;
-	bool json = false;
-	int c, fd, line;
+	uint64_t pfn, now;
+	char now_arg[32];
+	bool json = false, history = false;
+	int c, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		if (c == 'j') {
 			json = true;
+		} else if (c == 'H') {
+			history = true;
 		} else if (c == 'h') {
 			usage_pfn(stdout);
 			return EXIT_OK;
@@ -174,38 +208,40 @@ static int cmd_pfn(int argc, char **argv)
 		fprintf(stderr, "%s: bad PFN '%s': %s\n", prog, argv[optind], why);
 		return EXIT_USAGE;
 	}
-	fd = open_probe_file("query", O_RDWR);
-	snprintf(req, sizeof(req), "%llu\n", (unsigned long long)pfn);
-	if (write(fd, req, strlen(req)) < 0) {
-		int err = errno;
-
-		if (err == EINVAL || err == ERANGE || err == ENXIO) {
-			fprintf(stderr, "%s: pfn %s: %s\n", prog, argv[optind],
-				err == ENXIO ? "no online memory at this PFN" : strerror(err));
-			return EXIT_BAD_PFN;
-		}
-		if (err == EPERM || err == EACCES) {
-			fprintf(stderr, "%s: query refused: %s\n", prog, strerror(err));
-			return EXIT_PERMISSION;
-		}
-		fprintf(stderr, "%s: query for pfn %s failed: %s\n", prog, argv[optind], strerror(err));
-		return EXIT_FAILURE_;
+	if (!history) {
+		rc = query(pfn, argv[optind], &r);
+		if (rc)
+			return rc;
+		if (json)
+			report_print_json(&r, stdout);
+		else
+			report_print_human(&r, stdout);
+		report_free(&r);
+		return EXIT_OK;
 	}
-	text = read_all(fd, "query");
-	close(fd);
-	if (report_parse(&r, text, &line)) {
-		fprintf(stderr, "%s: cannot parse the module's report at line %d (module and rmapctl versions differ?)\n",
-			prog, line);
-		free(text);
-		return EXIT_FAILURE_;
+	if (json) {
+		json_init(&j, stdout);
+		json_start_object(&j);
+		json_key(&j, "pfn");
+		json_uint(&j, pfn);
 	}
-	free(text);
-	if (json)
-		report_print_json(&r, stdout);
-	else
+	rc = history_print(pfn, json ? &j : NULL, &now);
+	if (rc)
+		return rc;
+	snprintf(now_arg, sizeof(now_arg), "0x%llx", (unsigned long long)now);
+	rc = query(now, now_arg, &r);
+	if (json) {
+		if (!rc) {
+			json_key(&j, "now");
+			report_write_json(&j, &r);
+		}
+		json_end_object(&j);
+	} else if (!rc) {
 		report_print_human(&r, stdout);
-	report_free(&r);
-	return EXIT_OK;
+	}
+	if (!rc)
+		report_free(&r);
+	return rc;
 }
 
 static const struct command {
@@ -213,8 +249,11 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{ "pfn", cmd_pfn, "pfn PFN [--json]     who maps this physical page" },
-	{ "version", cmd_version, "version              rmapctl and module versions" },
+	{ "pfn", cmd_pfn, "pfn PFN [--json] [--history]   who maps this physical page (and what happened to it)" },
+	{ "trace", cmd_trace, "trace [--pfn PFN|--pid PID] [--events LIST] [--duration S] [--json-lines] [-v]\n"
+			      "                                 stream unmap and migration events" },
+	{ "record", cmd_record, "record start|stop|status        the flight recorder behind pfn --history" },
+	{ "version", cmd_version, "version                        rmapctl and module versions" },
 };
 
 static void usage(FILE *out)

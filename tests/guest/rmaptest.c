@@ -1241,6 +1241,418 @@ static void scenario_file_private_tmpfs(void)
 	scenario_file_private("/tmp");
 }
 
+/*
+ * Tracing (bpf/, rmapctl trace and record): each trigger runs under `rmapctl trace --json-lines` and the events
+ * are checked against pagemap before and after, or against the processes and addresses the test set up.
+ */
+#define TRACE_OUT "/tmp/trace.out"
+#define TRACE_ERR "/tmp/trace.err"
+#ifndef MPOL_MF_MOVE_ALL
+#define MPOL_MF_MOVE_ALL (1 << 2)
+#endif
+
+struct event {
+	char type[16], reason[32];
+	uint64_t pfn, dst_pfn;
+	unsigned long addr;
+	long pid;
+	bool moved;
+};
+
+/* The few members the tests read, from one line of rmapctl's JSON (keys are unique within a line). */
+static uint64_t json_u64(const char *line, const char *key)
+{
+	char pat[48];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(line, pat);
+	if (!p)
+		return 0;
+	p += strlen(pat);
+	if (*p == '"')
+		p++;
+	return strtoull(p, NULL, 0);
+}
+
+static void json_str(const char *line, const char *key, char *out, size_t len)
+{
+	char pat[48];
+	const char *p, *end;
+
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	out[0] = '\0';
+	p = strstr(line, pat);
+	if (!p)
+		return;
+	p += strlen(pat);
+	end = strchr(p, '"');
+	if (end)
+		snprintf(out, len, "%.*s", (int)(end - p), p);
+}
+
+static pid_t tracer;
+
+/* A whole small file (rmapctl's messages, /proc/swaps), or "" */
+static const char *slurp(const char *path)
+{
+	static char buf[8192];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	buf[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+	return buf;
+}
+
+/* Start `rmapctl trace --json-lines ARGS...` and wait until it says it is attached. */
+static bool trace_start(const char *const *args)
+{
+	const char *argv[16] = { "rmapctl", "trace", "--json-lines" };
+	int n = 3;
+
+	for (int i = 0; args[i] && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	unlink(TRACE_OUT);
+	unlink(TRACE_ERR);
+	tracer = fork();
+	if (tracer == 0) {
+		int out = open(TRACE_OUT, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int err = open(TRACE_ERR, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(out, 1);
+		dup2(err, 2);
+		execvp("rmapctl", (char **)argv);
+		_exit(127);
+	}
+	for (int i = 0; i < 600; i++) {
+		const char *err = slurp(TRACE_ERR);
+
+		if (strstr(err, "tracing "))
+			return true;
+		if (waitpid(tracer, NULL, WNOHANG) == tracer) {
+			printf("  rmapctl trace ended early: %s\n", err);
+			return false;
+		}
+		usleep(100000);
+	}
+	printf("  rmapctl trace did not start in 60 s\n");
+	return false;
+}
+
+/* SIGTERM, as Ctrl-C would: a clean exit with its summary line. Reads the events into @ev. */
+static size_t trace_stop(const char *name, struct event *ev, size_t max)
+{
+	char line[1024];
+	const char *err;
+	size_t n = 0;
+	int status;
+	FILE *f;
+
+	kill(tracer, SIGTERM);
+	waitpid(tracer, &status, 0);
+	err = slurp(TRACE_ERR);
+	result(WIFEXITED(status) && WEXITSTATUS(status) == 0 && strstr(err, " events (") && strstr(err, ", 0 lost"),
+	       "%s: rmapctl trace ends cleanly on SIGTERM, summary says none lost", name);
+	if (!strstr(err, ", 0 lost"))
+		printf("  %s", err);
+	f = fopen(TRACE_OUT, "r");
+	while (f && fgets(line, sizeof(line), f) && n < max) {
+		struct event *e = &ev[n++];
+
+		json_str(line, "event", e->type, sizeof(e->type));
+		json_str(line, "reason", e->reason, sizeof(e->reason));
+		e->pfn = json_u64(line, "pfn");
+		e->dst_pfn = json_u64(line, "dst_pfn");
+		e->addr = json_u64(line, "addr");
+		e->pid = (long)json_u64(line, "pid");
+		e->moved = strstr(line, "\"moved\":true") != NULL;
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* Move @n pages to the node they are not on; how many moved. */
+static int move_to_other_node(char *p, int n, int flags)
+{
+	void *pages[256];
+	int nodes[256], status[256], moved = 0;
+
+	for (int i = 0; i < n; i++)
+		pages[i] = p + (size_t)i * PAGE;
+	if (syscall(SYS_move_pages, 0, n, pages, NULL, status, 0))
+		return -1;
+	for (int i = 0; i < n; i++)
+		nodes[i] = status[i] == 0 ? 1 : 0;
+	if (syscall(SYS_move_pages, 0, n, pages, nodes, status, flags))
+		return -1;
+	for (int i = 0; i < n; i++)
+		moved += status[i] == nodes[i];
+	return moved;
+}
+
+#define TRACE_PAGES 64
+
+static void scenario_trace_move(void)
+{
+	static struct event ev[4 * TRACE_PAGES];
+	uint64_t before[TRACE_PAGES], after[TRACE_PAGES];
+	char pid[16], *p = map_anon(TRACE_PAGES * PAGE);
+	const char *args[] = { "--pid", pid, "--events", "migrate", NULL };
+	int moved, matched = 0, migrates = 0;
+	size_t n;
+
+	fill(p, TRACE_PAGES * PAGE, 7);
+	for (int i = 0; i < TRACE_PAGES; i++)
+		before[i] = pfn_of(getpid(), p + i * PAGE);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (!trace_start(args)) {
+		result(false, "trace-move: rmapctl trace starts");
+		return;
+	}
+	moved = move_to_other_node(p, TRACE_PAGES, MPOL_MF_MOVE);
+	for (int i = 0; i < TRACE_PAGES; i++)
+		after[i] = pfn_of(getpid(), p + i * PAGE);
+	n = trace_stop("trace-move", ev, sizeof(ev) / sizeof(ev[0]));
+	for (size_t k = 0; k < n; k++) {
+		if (strcmp(ev[k].type, "migrate"))
+			continue;
+		migrates++;
+		for (int i = 0; i < TRACE_PAGES; i++)
+			if (ev[k].pfn == before[i] && ev[k].dst_pfn == after[i] && after[i] != before[i] &&
+			    ev[k].moved && !strcmp(ev[k].reason, "syscall"))
+				matched++;
+	}
+	if (moved <= 0) {
+		result(false, "trace-move: move_pages moved %d of %d pages", moved, TRACE_PAGES);
+		munmap(p, TRACE_PAGES * PAGE);
+		return;
+	}
+	result(migrates == moved && matched == moved,
+	       "trace-move: move_pages of %d pages: %d migrate events, %d match pagemap's PFNs before and after",
+	       moved, migrates, matched);
+	munmap(p, TRACE_PAGES * PAGE);
+}
+
+static void scenario_trace_move_all(void)
+{
+	static struct event ev[64];
+	struct child c[2];
+	char pfn_arg[32], *p = map_anon(PAGE);
+	const char *args[] = { "--pfn", pfn_arg, NULL };
+	long pids[3];
+	uint64_t old, now;
+	int moved, migrates = 0, good_migrate = 0, unmaps = 0, seen[3] = { 0 };
+	size_t n;
+
+	fill(p, PAGE, 3);
+	pids[0] = getpid();
+	for (int i = 0; i < 2; i++) {
+		child_start(&c[i], NULL, NULL);
+		pids[i + 1] = c[i].pid;
+	}
+	old = pfn_of(getpid(), p);
+	snprintf(pfn_arg, sizeof(pfn_arg), "0x%llx", (unsigned long long)old);
+	if (!trace_start(args)) {
+		result(false, "trace-move-all: rmapctl trace starts");
+		goto out;
+	}
+	moved = move_to_other_node(p, 1, MPOL_MF_MOVE_ALL);
+	now = pfn_of(getpid(), p);
+	n = trace_stop("trace-move-all", ev, sizeof(ev) / sizeof(ev[0]));
+	for (size_t k = 0; k < n; k++) {
+		if (!strcmp(ev[k].type, "migrate")) {
+			migrates++;
+			good_migrate += ev[k].pfn == old && ev[k].dst_pfn == now && ev[k].moved;
+			continue;
+		}
+		if (strcmp(ev[k].type, "unmap"))
+			continue;
+		unmaps++;
+		for (int i = 0; i < 3; i++)
+			if (ev[k].pid == pids[i] && ev[k].addr == (unsigned long)p && ev[k].pfn == old &&
+			    !strcmp(ev[k].reason, "migration"))
+				seen[i]++;
+	}
+	result(moved == 1 && now != old && pfn_of(c[0].pid, p) == now && pfn_of(c[1].pid, p) == now,
+	       "trace-move-all: the page shared by 3 processes moved (pfn 0x%llx -> 0x%llx)",
+	       (unsigned long long)old, (unsigned long long)now);
+	result(migrates == 1 && good_migrate == 1, "trace-move-all: one migrate event, 0x%llx -> 0x%llx (%d seen)",
+	       (unsigned long long)old, (unsigned long long)now, migrates);
+	result(unmaps == 3 && seen[0] == 1 && seen[1] == 1 && seen[2] == 1,
+	       "trace-move-all: one unmap event (reason migration) per mapper with its pid and address "
+	       "(%d unmaps; per mapper %d %d %d)", unmaps, seen[0], seen[1], seen[2]);
+out:
+	for (int i = 0; i < 2; i++)
+		child_stop(&c[i]);
+	munmap(p, PAGE);
+}
+
+static bool swapped_out(const void *p)
+{
+	char path[64];
+	uint64_t e = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", getpid());
+	fd = open(path, O_RDONLY);
+	if (fd >= 0 && pread(fd, &e, sizeof(e), (off_t)((uintptr_t)p / PAGE * sizeof(e))) != sizeof(e))
+		e = 0;
+	if (fd >= 0)
+		close(fd);
+	return (e >> 62) & 1;
+}
+
+static void scenario_trace_pageout(void)
+{
+	static struct event ev[4 * TRACE_PAGES];
+	uint64_t before[TRACE_PAGES];
+	char pid[16], *p = map_anon(TRACE_PAGES * PAGE);
+	const char *args[] = { "--pid", pid, "--events", "unmap", NULL };
+	int out = 0, reclaim = 0, matched = 0;
+	size_t n;
+
+	if (!strstr(slurp("/proc/swaps"), "/dev/")) {
+		skip("trace-pageout: no swap device (brd) in this guest");
+		munmap(p, TRACE_PAGES * PAGE);
+		return;
+	}
+	fill(p, TRACE_PAGES * PAGE, 11);
+	for (int i = 0; i < TRACE_PAGES; i++)
+		before[i] = pfn_of(getpid(), p + i * PAGE);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (!trace_start(args)) {
+		result(false, "trace-pageout: rmapctl trace starts");
+		return;
+	}
+	if (madvise(p, TRACE_PAGES * PAGE, MADV_PAGEOUT))
+		printf("  madvise(MADV_PAGEOUT): %s\n", strerror(errno));
+	for (int i = 0; i < TRACE_PAGES; i++)
+		out += swapped_out(p + i * PAGE);
+	n = trace_stop("trace-pageout", ev, sizeof(ev) / sizeof(ev[0]));
+	for (size_t k = 0; k < n; k++) {
+		if (strcmp(ev[k].type, "unmap") || strcmp(ev[k].reason, "reclaim"))
+			continue;
+		reclaim++;
+		for (int i = 0; i < TRACE_PAGES; i++)
+			if (ev[k].pfn == before[i] && ev[k].addr == (unsigned long)(p + i * PAGE) &&
+			    ev[k].pid == getpid())
+				matched++;
+	}
+	result(out == TRACE_PAGES, "trace-pageout: MADV_PAGEOUT swapped out %d of %d pages", out, TRACE_PAGES);
+	result(reclaim == out && matched == out,
+	       "trace-pageout: %d unmap events with reason reclaim for %d pages swapped out, %d with their PFN, pid "
+	       "and address", reclaim, out, matched);
+	munmap(p, TRACE_PAGES * PAGE);
+}
+
+static void scenario_trace_zap(void)
+{
+	static struct event ev[4 * TRACE_PAGES];
+	uint64_t before[TRACE_PAGES];
+	char pid[16], *p = map_anon(TRACE_PAGES * PAGE);
+	const char *args[] = { "--pid", pid, "--events", "zap", NULL };
+	int zaps = 0, matched = 0;
+	size_t n;
+
+	fill(p, TRACE_PAGES * PAGE, 13);
+	for (int i = 0; i < TRACE_PAGES; i++)
+		before[i] = pfn_of(getpid(), p + i * PAGE);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (!trace_start(args)) {
+		result(false, "trace-zap: rmapctl trace starts");
+		return;
+	}
+	munmap(p, TRACE_PAGES * PAGE);
+	n = trace_stop("trace-zap", ev, sizeof(ev) / sizeof(ev[0]));
+	for (size_t k = 0; k < n; k++) {
+		if (strcmp(ev[k].type, "zap"))
+			continue;
+		zaps++;
+		for (int i = 0; i < TRACE_PAGES; i++)
+			if (ev[k].pfn == before[i] && ev[k].addr == (unsigned long)(p + i * PAGE))
+				matched++;
+	}
+	result(zaps == TRACE_PAGES && matched == TRACE_PAGES,
+	       "trace-zap: munmap of %d pages: %d zap events, %d with their PFN and address", TRACE_PAGES, zaps,
+	       matched);
+}
+
+/* Run rmapctl with @args, its stdout into @out; the exit code. */
+static int rmapctl(const char *args, char *out, size_t len)
+{
+	char cmd[256];
+	size_t n = 0;
+	FILE *f;
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "rmapctl %s 2>&1", args);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (n + 1 < len && fgets(out + n, (int)(len - n), f))
+		n += strlen(out + n);
+	out[n] = '\0';
+	status = pclose(f);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void scenario_trace_record(void)
+{
+	static char out[65536];
+	struct child c[2];
+	char args[64], want[64], *p;
+	uint64_t old, now;
+	int rc, moved, mappers = 0;
+
+	rc = rmapctl("record start", out, sizeof(out));
+	result(rc == 0, "trace-record: rmapctl record start (exit %d)", rc);
+	if (rc) {
+		printf("%s", out);
+		return;
+	}
+	p = map_anon(PAGE);
+	fill(p, PAGE, 5);
+	for (int i = 0; i < 2; i++)
+		child_start(&c[i], NULL, NULL);
+	old = pfn_of(getpid(), p);
+	moved = move_to_other_node(p, 1, MPOL_MF_MOVE_ALL);
+	now = pfn_of(getpid(), p);
+	snprintf(args, sizeof(args), "pfn 0x%llx --history --json", (unsigned long long)old);
+	rc = rmapctl(args, out, sizeof(out));
+	snprintf(want, sizeof(want), "\"pfn\":%llu,", (unsigned long long)old);
+	for (int i = 0; i < 2; i++) {
+		char pid[32];
+
+		snprintf(pid, sizeof(pid), "\"pid\":%d,", c[i].pid);
+		mappers += strstr(out, pid) != NULL;
+	}
+	result(rc == 0 && moved == 1 && json_u64(out, "now_pfn") == now && now != old &&
+	       strstr(out, "\"event\":\"migrate\"") && json_u64(strstr(out, "\"event\":\"migrate\""), "dst_pfn") == now,
+	       "trace-record: pfn 0x%llx --history names the migration to 0x%llx and the current PFN", (unsigned long long)old,
+	       (unsigned long long)now);
+	result(rc == 0 && mappers == 2 && json_u64(strstr(out, "\"now\":") ? strstr(out, "\"now\":") : "", "pfn") == now,
+	       "trace-record: --history reports the current PFN's mappers (the 2 children found: %d)", mappers);
+	if (!strstr(out, want) || mappers != 2)
+		printf("%s\n", out);
+	rc = rmapctl("record status", out, sizeof(out));
+	result(rc == 0 && strstr(out, "running") && strstr(out, "memory:"), "trace-record: record status says it runs "
+	       "and what it costs");
+	printf("%s", out);
+	rc = rmapctl("record start", out, sizeof(out));
+	result(rc == 1 && strstr(out, "already running"), "trace-record: a second record start is refused (exit %d)", rc);
+	rc = rmapctl("record stop", out, sizeof(out));
+	result(rc == 0 && access("/sys/fs/bpf/rmap_probe", F_OK), "trace-record: record stop removes the pins");
+	rc = rmapctl(args, out, sizeof(out));
+	result(rc == 1 && strstr(out, "not running"), "trace-record: --history without the recorder says so (exit %d)", rc);
+	for (int i = 0; i < 2; i++)
+		child_stop(&c[i]);
+	munmap(p, PAGE);
+}
+
 static const struct scenario {
 	const char *name, *group;	/* group: which guest script runs it */
 	void (*fn)(void);
@@ -1263,6 +1675,11 @@ static const struct scenario {
 	{ "fuzz", "hostile", scenario_fuzz },
 	{ "race", "stress", scenario_race },
 	{ "bench", "bench", scenario_bench },
+	{ "trace-move", "trace", scenario_trace_move },
+	{ "trace-move-all", "trace", scenario_trace_move_all },
+	{ "trace-pageout", "trace", scenario_trace_pageout },
+	{ "trace-zap", "trace", scenario_trace_zap },
+	{ "trace-record", "trace", scenario_trace_record },
 };
 
 int main(int argc, char **argv)

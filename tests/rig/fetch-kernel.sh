@@ -34,9 +34,9 @@ if [ "$line" = newest ]; then
 	dest=$RIG_CACHE/kernels/$abi
 	if [ ! -e "$dest/.complete" ]; then
 		rm -rf "$dest" "$TRIXIE_ROOT/dl" && mkdir -p "$dest" "$TRIXIE_ROOT/dl"
-		# 7.3 split the image: vmlinuz in linux-binary-*, the config in linux-base-*
+		# 7.3 split the image: vmlinuz in linux-binary-*, the config in linux-base-*, modules in linux-modules-*
 		pkgs=$image
-		for p in "linux-binary-$abi" "linux-base-$abi"; do
+		for p in "linux-binary-$abi" "linux-base-$abi" "linux-modules-$abi"; do
 			trixie_run apt-cache show "$p" >/dev/null 2>&1 && pkgs="$pkgs $p"
 		done
 		trixie_run sh -c "cd /dl && apt-get -q -o APT::Sandbox::User=root download $pkgs" >&2

@@ -29,7 +29,14 @@ sed -n 's/^#define RMAP_PROBE_VERSION "\(.*\)"/\1/p' "$top/module/rmap_probe.h" 
 for f in "$bin"/*; do cp "$f" "$root/bin/"; done
 # Kernel modules the tests use (brd for swap), as the image package ships them.
 mkdir -p "$root/lib/modules"
-find -L "$kernel/modules/kernel" -name 'brd.ko*' -exec cp {} "$root/lib/modules/" \; 2>/dev/null
+# busybox insmod wants them uncompressed (6.12 ships .ko.xz).
+for f in $(find -L "$kernel/modules/kernel" -name 'brd.ko*' 2>/dev/null); do
+	case $f in
+	*.xz) xz -dc "$f" ;;
+	*.zst) zstd -dcq "$f" ;;
+	*) cat "$f" ;;
+	esac > "$root/lib/modules/brd.ko"
+done
 echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
 echo "nobody:x:65534:65534:nobody:/:/bin/sh" >> "$root/etc/passwd"
 (cd "$root" && find . | cpio -o -H newc --quiet) > "$out/initramfs.cpio"

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared by the tracing programs: their maps and settings, and the reads of mm structures whose layout changed
+ * between kernel lines (every such difference is here, resolved by CO-RE at load time).
+ */
+#ifndef RMAP_COMMON_BPF_H
+#define RMAP_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "rmap_trace.h"
+
+/*
+ * The maps and settings, written once: maps.bpf.c defines RMP_DEFINE to own them, every other program sees
+ * extern declarations of the very same definitions, and `bpftool gen object` links them into one.
+ */
+#ifdef RMP_DEFINE
+#define RMP_SHARED
+#else
+#define RMP_SHARED extern
+#endif
+
+RMP_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rmp_config);
+} settings SEC(".maps");
+
+RMP_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, RMP_RINGBUF_BYTES);
+} events SEC(".maps");
+
+RMP_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, RMP_HISTORY_ENTRIES);
+	__type(key, __u64);
+	__type(value, struct rmp_history);
+} history SEC(".maps");
+
+RMP_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RMP_NR_STATS);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/* PFNs that an unmap from the filtered pid touched: their migrations pass the pid filter too. */
+RMP_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} pid_pfns SEC(".maps");
+
+/* An empty history ring to start a PFN's entry from; never written. */
+RMP_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rmp_history);
+} blank SEC(".maps");
+
+/* One event under construction per CPU (too big for the BPF stack). */
+RMP_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rmp_event);
+} scratch SEC(".maps");
+
+/* --- layouts that differ between kernel lines --- */
+
+/* 6.1 kept the order in its own byte; 6.5 moved it into the low byte of _flags_1. */
+struct folio___v61 {
+	unsigned char _folio_order;
+} __attribute__((preserve_access_index));
+
+/* 7.3 gave anonymous vmas their own page offset, which anonymous folios' index is relative to. */
+struct vm_area_struct___v73 {
+	unsigned int __vm_anon_pgoff_lo;
+	unsigned int __vm_anon_pgoff_hi;
+} __attribute__((preserve_access_index));
+
+/*
+ * With KASLR's memory randomization the struct page array moves: rmapctl looks up where the kernel keeps its
+ * base (the vmemmap_base variable, from /proc/kallsyms), and without randomization it sits at the fixed base.
+ */
+#define RMP_VMEMMAP_FIXED	0xffffea0000000000ULL
+
+static __always_inline const struct rmp_config *rmp_config(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&settings, &zero);
+}
+
+static __always_inline __u64 rmp_page_to_pfn(const struct rmp_config *cfg, const void *page)
+{
+	__u64 base = RMP_VMEMMAP_FIXED;
+
+	if (cfg->vmemmap_base_addr)
+		bpf_probe_read_kernel(&base, sizeof(base), (const void *)cfg->vmemmap_base_addr);
+	return ((__u64)page - base) / bpf_core_type_size(struct page);
+}
+
+/* page->flags is the first word on every line (a struct wrapping it on 7.x): read the word, not the type. */
+static __always_inline __u64 rmp_page_flags(const void *page)
+{
+	__u64 flags = 0;
+
+	bpf_probe_read_kernel(&flags, sizeof(flags), page);
+	return flags;
+}
+
+static __always_inline __u32 rmp_folio_order(struct folio *folio)
+{
+	if (!(rmp_page_flags(folio) & (1ULL << bpf_core_enum_value(enum pageflags, PG_head))))
+		return 0;
+	if (bpf_core_field_exists(struct folio___v61, _folio_order))
+		return BPF_CORE_READ((struct folio___v61 *)folio, _folio_order);
+	return BPF_CORE_READ(folio, _flags_1) & 0xff;
+}
+
+/* What the kernel's page_folio() does: a tail page points at its head with bit 0 set. */
+static __always_inline struct folio *rmp_page_folio(struct page *page)
+{
+	unsigned long head = BPF_CORE_READ(page, compound_head);
+
+	return (struct folio *)((head & 1) ? head - 1 : (unsigned long)page);
+}
+
+static __always_inline bool rmp_folio_is_anon(struct folio *folio)
+{
+	return (unsigned long)BPF_CORE_READ(folio, mapping) & 1;
+}
+
+/*
+ * Where @page sits in @vma, as the kernel's vma_address() computes it from the folio's index. KSM folios keep
+ * no index of use here (0: unknown).
+ */
+static __always_inline __u64 rmp_page_address(struct folio *folio, struct page *page, struct vm_area_struct *vma)
+{
+	unsigned long mapping = (unsigned long)BPF_CORE_READ(folio, mapping);
+	__u64 index = BPF_CORE_READ(folio, index) + ((__u64)page - (__u64)folio) / bpf_core_type_size(struct page);
+	__u64 pgoff = BPF_CORE_READ(vma, vm_pgoff), start = BPF_CORE_READ(vma, vm_start);
+	__u64 addr;
+
+	if ((mapping & 3) == 3)
+		return 0;
+	if ((mapping & 1) && bpf_core_field_exists(struct vm_area_struct___v73, __vm_anon_pgoff_lo)) {
+		struct vm_area_struct___v73 *v = (void *)vma;
+
+		pgoff = ((__u64)BPF_CORE_READ(v, __vm_anon_pgoff_hi) << 32) | BPF_CORE_READ(v, __vm_anon_pgoff_lo);
+	}
+	addr = start + ((index - pgoff) << 12);
+	if (addr < start || addr >= BPF_CORE_READ(vma, vm_end))
+		return 0;
+	return addr;
+}
+
+/* The process an mm belongs to: mm->owner (CONFIG_MEMCG, which every Debian kernel has). */
+static __always_inline void rmp_mm_owner(struct mm_struct *mm, struct rmp_event *ev)
+{
+	struct task_struct *owner = NULL;
+
+	if (bpf_core_field_exists(mm->owner))
+		owner = BPF_CORE_READ(mm, owner);
+	if (!owner) {
+		ev->pid = 0;
+		__builtin_memcpy(ev->comm, "?", 2);
+		return;
+	}
+	ev->pid = BPF_CORE_READ(owner, tgid);
+	BPF_CORE_READ_STR_INTO(&ev->comm, owner, comm);
+}
+
+static __always_inline void rmp_count(__u32 stat)
+{
+	__u64 *n = bpf_map_lookup_elem(&stats, &stat);
+
+	if (n)
+		*n += 1;
+}
+
+static __always_inline struct rmp_event *rmp_new_event(__u16 type)
+{
+	__u32 zero = 0;
+	struct rmp_event *ev = bpf_map_lookup_elem(&scratch, &zero);
+
+	if (!ev)
+		return NULL;
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->ts_ns = bpf_ktime_get_ns();
+	return ev;
+}
+
+static __always_inline bool rmp_pfn_in(__u64 pfn, __u64 first, __u32 nr)
+{
+	return pfn >= first && pfn < first + (nr ? nr : 1);
+}
+
+/* Add @ev to @pfn's ring in the flight recorder. */
+static __always_inline void rmp_remember(__u64 pfn, struct rmp_event *ev)
+{
+	struct rmp_history *h = bpf_map_lookup_elem(&history, &pfn), *empty;
+	__u32 slot, zero = 0;
+
+	if (!h) {
+		empty = bpf_map_lookup_elem(&blank, &zero);
+		if (empty)
+			bpf_map_update_elem(&history, &pfn, empty, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&history, &pfn);
+		if (!h) {
+			rmp_count(RMP_STAT_NO_ROOM);
+			return;
+		}
+	}
+	slot = __sync_fetch_and_add(&h->next, 1) % RMP_HISTORY_DEPTH;
+	h->ev[slot] = *ev;
+	rmp_count(RMP_STAT_RECORDED);
+}
+
+/* Hand a finished event to the trace session and/or the flight recorder. */
+static __always_inline void rmp_emit(const struct rmp_config *cfg, struct rmp_event *ev)
+{
+	if (cfg->want_ringbuf && bpf_ringbuf_output(&events, ev, sizeof(*ev), 0))
+		rmp_count(RMP_STAT_LOST);
+	if (cfg->want_history) {
+		rmp_remember(ev->pfn, ev);
+		if (ev->type == RMP_EV_MIGRATE && ev->dst_pfn != ev->pfn)
+			rmp_remember(ev->dst_pfn, ev);
+	}
+}
+
+#endif

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Migrate events: a folio's contents moved from one PFN to another, or failed to.
+ *
+ * The migrate: tracepoints carry no PFN pair: mm_migrate_pages_start/mm_migrate_pages only bracket one
+ * migrate_pages() call with its reason, which is kept per task. Inside it, move_to_new_folio(dst, src, mode)
+ * moves one folio's contents and returns 0 when they moved; a kretprobe reads that result. (The call that puts
+ * the mappings back, remove_migration_ptes(), is inlined into its callers on 6.1: no probe there.)
+ */
+#include "common.bpf.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);			/* thread id */
+	__type(value, __u32);			/* enum migrate_reason */
+} migrate_reason SEC(".maps");
+
+SEC("tp_btf/mm_migrate_pages_start")
+int BPF_PROG(migrate_start, enum migrate_mode mode, int reason)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 why = reason;
+
+	bpf_map_update_elem(&migrate_reason, &tid, &why, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/mm_migrate_pages")
+int BPF_PROG(migrate_end)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&migrate_reason, &tid);
+	return 0;
+}
+
+struct moving {
+	struct folio *src, *dst;
+	__u32 mode;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);			/* thread id */
+	__type(value, struct moving);
+} moving SEC(".maps");
+
+SEC("kprobe/move_to_new_folio")
+int BPF_KPROBE(move_to_new_folio, struct folio *dst, struct folio *src, enum migrate_mode mode)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct moving m = { .src = src, .dst = dst, .mode = mode };
+
+	bpf_map_update_elem(&moving, &tid, &m, BPF_ANY);
+	return 0;
+}
+
+SEC("kretprobe/move_to_new_folio")
+int BPF_KRETPROBE(move_to_new_folio_ret, int rc)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 *why = bpf_map_lookup_elem(&migrate_reason, &tid);
+	struct moving *m = bpf_map_lookup_elem(&moving, &tid);
+	const struct rmp_config *cfg = rmp_config();
+	struct rmp_event *ev;
+	__u64 pfn, dst_pfn;
+	__u32 nr;
+
+	if (!m)
+		return 0;
+	if (!cfg)
+		goto out;
+	pfn = rmp_page_to_pfn(cfg, m->src);
+	dst_pfn = rmp_page_to_pfn(cfg, m->dst);
+	ev = rmp_new_event(RMP_EV_MIGRATE);
+	if (!ev)
+		goto out;
+	ev->order = rmp_folio_order(m->src);
+	nr = 1U << ev->order;
+	if (cfg->filter_by_pfn && !rmp_pfn_in(cfg->filter_pfn, pfn, nr) &&
+	    !rmp_pfn_in(cfg->filter_pfn, dst_pfn, nr))
+		goto out;
+	if (cfg->filter_pid && !bpf_map_lookup_elem(&pid_pfns, &pfn))
+		goto out;
+	ev->pfn = pfn;
+	ev->dst_pfn = dst_pfn;
+	ev->nr_pages = nr;
+	ev->ok = rc == 0;
+	ev->mode = m->mode;
+	ev->reason = why ? *why : RMP_REASON_UNKNOWN;
+	rmp_emit(cfg, ev);
+out:
+	bpf_map_delete_elem(&moving, &tid);
+	return 0;
+}

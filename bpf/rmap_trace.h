@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the tracing programs tell rmapctl: one event struct, shared by the BPF side and userspace
+ * (the layout of bcc's libbpf-tools: tool.bpf.c + tool.c + tool.h).
+ */
+#ifndef RMAP_TRACE_H
+#define RMAP_TRACE_H
+
+#define RMP_COMM_LEN		16
+/* Events the flight recorder keeps per PFN: the newest overwrite the oldest. */
+#define RMP_HISTORY_DEPTH	4
+#define RMP_HISTORY_ENTRIES	16384
+#define RMP_RINGBUF_BYTES	(4 << 20)
+
+enum rmp_event_type {
+	RMP_EV_MIGRATE = 1,	/* contents moved from pfn to dst_pfn (or stayed, when the move failed) */
+	RMP_EV_UNMAP,		/* the reverse map unmapped pfn from one mm (try_to_unmap/try_to_migrate) */
+	RMP_EV_ZAP,		/* the mm itself dropped its mapping: munmap, MADV_DONTNEED, exit, COW */
+};
+
+/* Why the reverse map unmapped a page, from the try_to_unmap flags and the path. */
+enum rmp_unmap_reason {
+	RMP_WHY_NONE,
+	RMP_WHY_RECLAIM,
+	RMP_WHY_MIGRATION,
+	RMP_WHY_MEMORY_FAILURE,
+	RMP_WHY_SPLIT,
+};
+
+/* A migration outside migrate_pages() has no reason to report. */
+#define RMP_REASON_UNKNOWN	0xffffffffU
+
+/* Which page-table level the mapping was removed from. */
+enum rmp_level {
+	RMP_LEVEL_PTE = 1,
+	RMP_LEVEL_PMD,
+};
+
+/* Event slots in the per-CPU stats array. */
+enum rmp_stat {
+	RMP_STAT_LOST,		/* ring buffer full: the event was not delivered */
+	RMP_STAT_RECORDED,	/* events the flight recorder stored */
+	RMP_STAT_NO_ROOM,	/* the recorder could not add a PFN (map update failed) */
+	RMP_NR_STATS,
+};
+
+struct rmp_event {
+	__u64 ts_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 pfn;		/* first PFN concerned; a migration's source */
+	__u64 dst_pfn;		/* migration: where the contents went (== pfn: the move failed) */
+	__u64 addr;		/* unmap/zap: the user address of pfn in that mm; 0 when unknown */
+	__u32 nr_pages;		/* pages from pfn (unmap/zap) or the folio's pages (migrate) */
+	__u32 pid;		/* unmap/zap: the mm's owner (tgid); 0 when unknown */
+	__u32 mode;		/* migrate: the kernel's enum migrate_mode value */
+	__u32 reason;		/* migrate: enum migrate_reason value or RMP_REASON_UNKNOWN; unmap: rmp_unmap_reason */
+	__u16 type;		/* rmp_event_type */
+	__u8 order;		/* the folio's order */
+	__u8 level;		/* rmp_level (unmap/zap) */
+	__u8 ok;		/* migrate: 1 moved, 0 failed and restored */
+	__u8 pad[3];
+	char comm[RMP_COMM_LEN];	/* unmap/zap: the mm owner's comm */
+};
+
+/*
+ * What rmapctl asks for, written into the settings map before the programs attach. (A map, not .rodata: libbpf
+ * probes global data support with a socket filter program, which kernels without CONFIG_NET refuse.)
+ */
+struct rmp_config {
+	__u64 filter_pfn;
+	__u64 vmemmap_base_addr;	/* where the kernel keeps vmemmap_base; 0: not randomized */
+	__u32 filter_pid;		/* 0: any */
+	__u8 filter_by_pfn;
+	__u8 want_ringbuf;		/* rmapctl trace: stream events */
+	__u8 want_history;		/* rmapctl record: keep each PFN's last events */
+	__u8 want_unmap;
+	__u8 want_zap;			/* migrate events: their programs are loaded or not */
+	__u8 pad[7];
+};
+
+/* The flight recorder's value per PFN: a small ring of that PFN's last events. */
+struct rmp_history {
+	__u32 next;		/* total events seen; slot = next % RMP_HISTORY_DEPTH */
+	__u32 pad;
+	struct rmp_event ev[RMP_HISTORY_DEPTH];
+};
+
+#endif

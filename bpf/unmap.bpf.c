@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unmap events: a mapping of a page removed from one mm.
+ *
+ * There is no unmap tracepoint. Every path that removes a mapping ends in the rmap removal hook of its kernel
+ * line (page_remove_rmap() until 6.6, folio_remove_rmap_ptes()/_pmd() since), which names the page and the vma
+ * but not why. The reverse map's per-vma steps, try_to_unmap_one() and try_to_migrate_one(), run just before
+ * it in the same task for the same folio and vma: they leave their reason in unmap_ctx, and a removal that
+ * matches it is an unmap through the reverse map; any other removal is the mm's own zap.
+ *
+ * The context is checked (same folio, same vma), not cleared on return: a kretprobe could miss and leave a
+ * stale context behind, a check cannot.
+ */
+#include "common.bpf.h"
+
+struct unmap_ctx {
+	struct folio *folio;
+	struct vm_area_struct *vma;
+	__u32 reason;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);			/* thread id */
+	__type(value, struct unmap_ctx);
+} unmap_ctx SEC(".maps");
+
+static __always_inline __u32 ttu_flag(int has, int value)
+{
+	return has ? value : 0;
+}
+
+static __always_inline void enter_unmap(struct folio *folio, struct vm_area_struct *vma, unsigned long flags,
+					__u32 reason)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 hwpoison = ttu_flag(bpf_core_enum_value_exists(enum ttu_flags, TTU_HWPOISON),
+				  bpf_core_enum_value(enum ttu_flags, TTU_HWPOISON));
+	__u32 rmap_locked = ttu_flag(bpf_core_enum_value_exists(enum ttu_flags, TTU_RMAP_LOCKED),
+				     bpf_core_enum_value(enum ttu_flags, TTU_RMAP_LOCKED));
+	struct unmap_ctx step = { .folio = folio, .vma = vma, .reason = reason };
+
+	/* memory-failure passes TTU_HWPOISON; splitting a huge page unmaps with the rmap lock already held */
+	if (flags & hwpoison)
+		step.reason = RMP_WHY_MEMORY_FAILURE;
+	else if (flags & rmap_locked)
+		step.reason = RMP_WHY_SPLIT;
+	bpf_map_update_elem(&unmap_ctx, &tid, &step, BPF_ANY);
+}
+
+SEC("kprobe/try_to_unmap_one")
+int BPF_KPROBE(try_to_unmap_one, struct folio *folio, struct vm_area_struct *vma, unsigned long address,
+	       void *arg)
+{
+	enter_unmap(folio, vma, (unsigned long)arg, RMP_WHY_RECLAIM);
+	return 0;
+}
+
+SEC("kprobe/try_to_migrate_one")
+int BPF_KPROBE(try_to_migrate_one, struct folio *folio, struct vm_area_struct *vma, unsigned long address,
+	       void *arg)
+{
+	enter_unmap(folio, vma, (unsigned long)arg, RMP_WHY_MIGRATION);
+	return 0;
+}
+
+static __always_inline int removed(struct folio *folio, struct page *page, __u32 nr, __u8 level,
+				   struct vm_area_struct *vma)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct unmap_ctx *step = bpf_map_lookup_elem(&unmap_ctx, &tid);
+	const struct rmp_config *cfg = rmp_config();
+	struct rmp_event *ev;
+	__u32 reason = RMP_WHY_NONE;
+	__u64 pfn;
+	__u8 one = 1;
+
+	if (!cfg)
+		return 0;
+	if (step && step->folio == folio && step->vma == vma)
+		reason = step->reason;
+	if (reason == RMP_WHY_NONE && !cfg->want_zap)
+		return 0;
+	pfn = rmp_page_to_pfn(cfg, page);
+	if (cfg->filter_by_pfn && !rmp_pfn_in(cfg->filter_pfn, pfn, nr))
+		return 0;
+	ev = rmp_new_event(reason ? RMP_EV_UNMAP : RMP_EV_ZAP);
+	if (!ev)
+		return 0;
+	rmp_mm_owner(BPF_CORE_READ(vma, vm_mm), ev);
+	if (cfg->filter_pid && ev->pid != cfg->filter_pid)
+		return 0;
+	/* the pid filter lets through the migrations of the pages it saw unmapped for migration */
+	if (cfg->filter_pid && reason == RMP_WHY_MIGRATION)
+		bpf_map_update_elem(&pid_pfns, &pfn, &one, BPF_ANY);
+	if (reason != RMP_WHY_NONE && !cfg->want_unmap)
+		return 0;
+	ev->pfn = pfn;
+	ev->dst_pfn = pfn;
+	ev->nr_pages = nr;
+	ev->reason = reason;
+	ev->level = level;
+	ev->order = rmp_folio_order(folio);
+	ev->addr = rmp_page_address(folio, page, vma);
+	rmp_emit(cfg, ev);
+	return 0;
+}
+
+/* Until 6.6: one call per page, or per folio when compound (a PMD mapping). */
+SEC("kprobe/page_remove_rmap")
+int BPF_KPROBE(page_remove_rmap, struct page *page, struct vm_area_struct *vma, bool compound)
+{
+	struct folio *folio = rmp_page_folio(page);
+
+	if (compound)
+		return removed(folio, page, 1U << rmp_folio_order(folio), RMP_LEVEL_PMD, vma);
+	return removed(folio, page, 1, RMP_LEVEL_PTE, vma);
+}
+
+SEC("kprobe/folio_remove_rmap_ptes")
+int BPF_KPROBE(folio_remove_rmap_ptes, struct folio *folio, struct page *page, int nr_pages,
+	       struct vm_area_struct *vma)
+{
+	return removed(folio, page, nr_pages, RMP_LEVEL_PTE, vma);
+}
+
+SEC("kprobe/folio_remove_rmap_pmd")
+int BPF_KPROBE(folio_remove_rmap_pmd, struct folio *folio, struct page *page, struct vm_area_struct *vma)
+{
+	return removed(folio, page, 512, RMP_LEVEL_PMD, vma);
+}

@@ -1,0 +1,907 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rmapctl trace / record / pfn --history: load the programs of bpf/ (one skeleton), pick their attach points
+ * from the running kernel's BTF, and either stream events from the ring buffer or leave them running, pinned
+ * under bpffs, as a flight recorder that keeps each PFN's last events in an LRU map.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "rmap_trace.h"
+#include "rmap_trace.skel.h"
+#include "report.h"
+#include "rmapctl.h"
+#include "trace.h"
+
+#define BPFFS "/sys/fs/bpf"
+#define PIN_DIR BPFFS "/rmap_probe"
+#define PIN_HISTORY PIN_DIR "/history"
+#define PIN_STATS PIN_DIR "/stats"
+#define BPF_FS_MAGIC_ 0xcafe4a11
+
+enum { WANT_MIGRATE = 1, WANT_UNMAP = 2, WANT_ZAP = 4 };
+
+static int verbose;	/* -v: the attach points chosen; -vv: libbpf's own log too */
+
+/* ---- attach points ---- */
+
+/*
+ * Every program, what it serves and what it hooks. Each is loaded only where the running kernel's BTF has its
+ * function or tracepoint; hooks that share an alternative number stand in for each other (one is enough), the
+ * others are all needed by the events they serve.
+ */
+static const struct hook {
+	const char *prog;	/* program name in the skeleton */
+	const char *kind;	/* tp_btf, kprobe or kretprobe */
+	const char *target;	/* the tracepoint or kernel function */
+	unsigned int serves;	/* WANT_* */
+	int alternative;
+	const char *role;
+} hooks[] = {
+	{ "migrate_start", "tp_btf", "mm_migrate_pages_start", WANT_MIGRATE, 0, "migration reason" },
+	{ "migrate_end", "tp_btf", "mm_migrate_pages", WANT_MIGRATE, 0, "end of a migration run" },
+	{ "move_to_new_folio", "kprobe", "move_to_new_folio", WANT_MIGRATE, 0, "source and destination folio" },
+	{ "move_to_new_folio_ret", "kretprobe", "move_to_new_folio", WANT_MIGRATE, 0, "moved or failed" },
+	{ "try_to_unmap_one", "kprobe", "try_to_unmap_one", WANT_UNMAP, 1, "unmap: reclaim, memory failure, split" },
+	{ "try_to_migrate_one", "kprobe", "try_to_migrate_one", WANT_UNMAP, 1, "unmap: migration" },
+	{ "page_remove_rmap", "kprobe", "page_remove_rmap", WANT_UNMAP | WANT_ZAP, 2, "rmap removal, until 6.6" },
+	{ "folio_remove_rmap_ptes", "kprobe", "folio_remove_rmap_ptes", WANT_UNMAP | WANT_ZAP, 2,
+	  "rmap removal of PTEs, 6.6+" },
+	{ "folio_remove_rmap_pmd", "kprobe", "folio_remove_rmap_pmd", WANT_UNMAP | WANT_ZAP, 2,
+	  "rmap removal of a PMD, 6.6+" },
+};
+#define NR_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
+
+static bool kernel_has(const struct btf *btf, const struct hook *h)
+{
+	char name[128];
+
+	if (strcmp(h->kind, "tp_btf"))
+		return btf__find_by_name_kind(btf, h->target, BTF_KIND_FUNC) > 0;
+	snprintf(name, sizeof(name), "btf_trace_%s", h->target);
+	return btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) > 0;
+}
+
+/* Can this kernel give the events @w: every needed hook, and one of each set of alternatives? */
+static bool kernel_serves(const bool *present, unsigned int w)
+{
+	for (size_t i = 0; i < NR_HOOKS; i++) {
+		bool any = present[i];
+
+		if (!(hooks[i].serves & w))
+			continue;
+		for (size_t k = 0; hooks[i].alternative && k < NR_HOOKS; k++)
+			any |= hooks[k].alternative == hooks[i].alternative && present[k];
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level != LIBBPF_WARN && verbose < 2)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static struct btf *vmlinux_btf(void)
+{
+	static struct btf *btf;
+
+	if (!btf) {
+		btf = btf__load_vmlinux_btf();
+		if (!btf)
+			btf = NULL;
+	}
+	return btf;
+}
+
+/* A kernel symbol's address from /proc/kallsyms; 0 when absent. */
+static int kallsyms_address(const char *sym, uint64_t *addr)
+{
+	char line[256], name[200], type;
+	unsigned long long a;
+	FILE *f = fopen("/proc/kallsyms", "r");
+	int found = 0;
+
+	*addr = 0;
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %199s", &a, &type, name) == 3 && !strcmp(name, sym)) {
+			*addr = a;
+			found = 1;
+			break;
+		}
+	}
+	fclose(f);
+	return found ? 0 : -ENOENT;
+}
+
+static int parse_events(const char *list, unsigned int *want)
+{
+	char buf[64], *save, *tok;
+
+	*want = 0;
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "migrate"))
+			*want |= WANT_MIGRATE;
+		else if (!strcmp(tok, "unmap"))
+			*want |= WANT_UNMAP;
+		else if (!strcmp(tok, "zap"))
+			*want |= WANT_ZAP;
+		else
+			return -1;
+	}
+	return *want ? 0 : -1;
+}
+
+struct session {
+	struct rmap_trace *skel;
+	struct bpf_link *links[NR_HOOKS];
+	unsigned int want;	/* what was asked for; loaded: what this kernel can give */
+};
+
+/*
+ * Open the skeleton, keep only the programs this kernel can attach that serve @want, and say what was chosen
+ * and what was left out. A concern whose hooks are missing is dropped with a message, not a load failure.
+ */
+static int session_open(struct session *s, unsigned int want, bool ringbuf, bool history, uint64_t pfn,
+			bool by_pfn, uint32_t pid)
+{
+	struct rmp_config cfg = { 0 };
+	struct btf *btf;
+	uint32_t zero = 0;
+	uint64_t vmemmap = 0;
+	unsigned int have = 0, loaded = 0;
+	bool present[NR_HOOKS];
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	libbpf_set_print(libbpf_print);
+	if (geteuid() != 0) {
+		fprintf(stderr, "%s: BPF tracing needs root (CAP_BPF and CAP_PERFMON)\n", prog);
+		return EXIT_PERMISSION;
+	}
+	btf = vmlinux_btf();
+	if (!btf) {
+		fprintf(stderr, "%s: the kernel has no BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF): "
+			"the CO-RE programs cannot load\n", prog);
+		return EXIT_NO_MODULE;
+	}
+	err = kallsyms_address("vmemmap_base", &vmemmap);
+	if (err == 0 && vmemmap == 0) {
+		fprintf(stderr, "%s: /proc/kallsyms hides addresses (kernel.kptr_restrict): cannot turn pages into "
+			"PFNs\n", prog);
+		return EXIT_PERMISSION;
+	}
+	s->skel = rmap_trace__open();
+	if (!s->skel) {
+		fprintf(stderr, "%s: cannot open the BPF programs: %s\n", prog, strerror(errno));
+		return EXIT_FAILURE_;
+	}
+	for (size_t i = 0; i < NR_HOOKS; i++)
+		present[i] = kernel_has(btf, &hooks[i]);
+	for (unsigned int w = WANT_MIGRATE; w <= WANT_ZAP; w <<= 1)
+		if (kernel_serves(present, w))
+			have |= w;
+	for (unsigned int w = WANT_MIGRATE; w <= WANT_ZAP; w <<= 1) {
+		if (!(want & w) || (have & w))
+			continue;
+		fprintf(stderr, "%s: %s events are not available on this kernel: its BTF lacks", prog,
+			w == WANT_MIGRATE ? "migrate" : w == WANT_UNMAP ? "unmap" : "zap");
+		for (size_t i = 0; i < NR_HOOKS; i++)
+			if ((hooks[i].serves & w) && !present[i])
+				fprintf(stderr, " %s", hooks[i].target);
+		fprintf(stderr, "\n");
+	}
+	s->want = want & have;
+	if (!s->want) {
+		fprintf(stderr, "%s: nothing left to trace on this kernel\n", prog);
+		rmap_trace__destroy(s->skel);
+		return EXIT_NO_MODULE;
+	}
+	for (size_t i = 0; i < NR_HOOKS; i++) {
+		struct bpf_program *p = bpf_object__find_program_by_name(s->skel->obj, hooks[i].prog);
+		/* a pid filter needs the unmaps for migration to know which migrations are that process's */
+		unsigned int serves = hooks[i].serves | (pid && (hooks[i].serves & WANT_UNMAP) ? WANT_MIGRATE : 0);
+		bool use = present[i] && (serves & s->want);
+
+		bpf_program__set_autoload(p, use);
+		if (use)
+			loaded++;
+		if (verbose)
+			fprintf(stderr, "%s: %-6s %s:%s (%s)%s\n", prog, use ? "attach" : "skip", hooks[i].kind,
+				hooks[i].target, hooks[i].role,
+				use ? "" : present[i] ? ": not asked for" : ": not in this kernel's BTF");
+	}
+	cfg.want_ringbuf = ringbuf;
+	cfg.want_history = history;
+	cfg.want_unmap = !!(s->want & WANT_UNMAP);
+	cfg.want_zap = !!(s->want & WANT_ZAP);
+	cfg.filter_by_pfn = by_pfn;
+	cfg.filter_pfn = pfn;
+	cfg.filter_pid = pid;
+	cfg.vmemmap_base_addr = vmemmap;
+	if (verbose)
+		fprintf(stderr, "%s: struct page array base: %s\n", prog,
+			vmemmap ? "vmemmap_base (randomized)" : "fixed");
+	/* each mode sizes only the map it uses */
+	if (!ringbuf)
+		bpf_map__set_max_entries(s->skel->maps.events, getpagesize());
+	if (!history)
+		bpf_map__set_max_entries(s->skel->maps.history, 64);
+	err = rmap_trace__load(s->skel);
+	if (!err && bpf_map_update_elem(bpf_map__fd(s->skel->maps.settings), &zero, &cfg, BPF_ANY))
+		err = -errno;
+	if (err) {
+		fprintf(stderr, "%s: the kernel refused the BPF programs: %s%s\n", prog, strerror(-err),
+			verbose > 1 ? "" : " (-vv shows the verifier's log)");
+		rmap_trace__destroy(s->skel);
+		return err == -EPERM ? EXIT_PERMISSION : EXIT_FAILURE_;
+	}
+	for (size_t i = 0; i < NR_HOOKS; i++) {
+		struct bpf_program *p = bpf_object__find_program_by_name(s->skel->obj, hooks[i].prog);
+
+		if (!bpf_program__autoload(p))
+			continue;
+		s->links[i] = bpf_program__attach(p);
+		if (!s->links[i]) {
+			err = -errno;
+			fprintf(stderr, "%s: cannot attach %s: %s\n", prog, hooks[i].prog, strerror(-err));
+			for (size_t k = 0; k < i; k++)
+				bpf_link__destroy(s->links[k]);
+			rmap_trace__destroy(s->skel);
+			return EXIT_FAILURE_;
+		}
+	}
+	if (verbose)
+		fprintf(stderr, "%s: %u programs attached\n", prog, loaded);
+	return EXIT_OK;
+}
+
+static void session_close(struct session *s)
+{
+	for (size_t i = 0; i < NR_HOOKS; i++)
+		bpf_link__destroy(s->links[i]);
+	rmap_trace__destroy(s->skel);
+}
+
+static uint64_t stat_sum(int stats_fd, uint32_t stat)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t sum = 0, *v;
+
+	if (ncpu <= 0)
+		return 0;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (v && !bpf_map_lookup_elem(stats_fd, &stat, v))
+		for (int i = 0; i < ncpu; i++)
+			sum += v[i];
+	free(v);
+	return sum;
+}
+
+/* ---- event output ---- */
+
+/* The kernel's name for an enum value, from its BTF: MR_SYSCALL -> "syscall", MIGRATE_SYNC -> "sync". */
+static const char *kernel_enum_name(const char *type, uint32_t value, char *buf, size_t len)
+{
+	struct btf *btf = vmlinux_btf();
+	const struct btf_type *t;
+	const struct btf_enum *e;
+	const char *name, *us;
+	int id;
+
+	snprintf(buf, len, value == RMP_REASON_UNKNOWN ? "?" : "%u", value);
+	if (!btf || value == RMP_REASON_UNKNOWN)
+		return buf;
+	id = btf__find_by_name_kind(btf, type, BTF_KIND_ENUM);
+	if (id <= 0)
+		return buf;
+	t = btf__type_by_id(btf, id);
+	e = btf_enum(t);
+	for (int i = 0; i < btf_vlen(t); i++, e++) {
+		if ((uint32_t)e->val != value)
+			continue;
+		name = btf__name_by_offset(btf, e->name_off);
+		us = strchr(name, '_');
+		snprintf(buf, len, "%s", us ? us + 1 : name);
+		for (char *c = buf; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+		break;
+	}
+	return buf;
+}
+
+static const char *event_name(const struct rmp_event *e)
+{
+	return e->type == RMP_EV_MIGRATE ? "migrate" : e->type == RMP_EV_UNMAP ? "unmap" : "zap";
+}
+
+static const char *unmap_reason(uint32_t reason)
+{
+	static const char *const names[] = {
+		[RMP_WHY_NONE] = "none", [RMP_WHY_RECLAIM] = "reclaim", [RMP_WHY_MIGRATION] = "migration",
+		[RMP_WHY_MEMORY_FAILURE] = "memory-failure", [RMP_WHY_SPLIT] = "split",
+	};
+
+	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "?";
+}
+
+static void event_print(const struct rmp_event *e, FILE *out)
+{
+	char mode[32], why[32];
+
+	fprintf(out, "%llu.%06llu %-7s pfn 0x%llx", (unsigned long long)(e->ts_ns / 1000000000),
+		(unsigned long long)(e->ts_ns % 1000000000 / 1000), event_name(e), (unsigned long long)e->pfn);
+	if (e->type == RMP_EV_MIGRATE) {
+		fprintf(out, " -> 0x%llx order %u reason %s mode %s %s\n", (unsigned long long)e->dst_pfn,
+			e->order, kernel_enum_name("migrate_reason", e->reason, why, sizeof(why)),
+			kernel_enum_name("migrate_mode", e->mode, mode, sizeof(mode)),
+			e->ok ? "moved" : "failed (contents stayed)");
+		return;
+	}
+	if (e->nr_pages > 1)
+		fprintf(out, "+%u", e->nr_pages);
+	fprintf(out, " pid %u (%.*s)", e->pid, RMP_COMM_LEN, e->comm);
+	if (e->addr)
+		fprintf(out, " addr 0x%llx", (unsigned long long)e->addr);
+	else
+		fprintf(out, " addr ?");
+	fprintf(out, " %s", e->level == RMP_LEVEL_PMD ? "pmd" : "pte");
+	if (e->type == RMP_EV_UNMAP)
+		fprintf(out, " reason %s", unmap_reason(e->reason));
+	fprintf(out, "\n");
+}
+
+static void event_write_json(struct json *j, const struct rmp_event *e)
+{
+	char buf[32], comm[RMP_COMM_LEN + 1];
+
+	json_start_object(j);
+	json_key(j, "time_ns");
+	json_uint(j, e->ts_ns);
+	json_key(j, "event");
+	json_string(j, event_name(e));
+	json_key(j, "pfn");
+	json_uint(j, e->pfn);
+	json_key(j, "nr_pages");
+	json_uint(j, e->nr_pages);
+	json_key(j, "order");
+	json_uint(j, e->order);
+	if (e->type == RMP_EV_MIGRATE) {
+		json_key(j, "dst_pfn");
+		json_uint(j, e->dst_pfn);
+		json_key(j, "moved");
+		json_bool(j, e->ok);
+		json_key(j, "reason");
+		json_string(j, kernel_enum_name("migrate_reason", e->reason, buf, sizeof(buf)));
+		json_key(j, "mode");
+		json_string(j, kernel_enum_name("migrate_mode", e->mode, buf, sizeof(buf)));
+	} else {
+		snprintf(comm, sizeof(comm), "%.*s", RMP_COMM_LEN, e->comm);
+		json_key(j, "pid");
+		json_uint(j, e->pid);
+		json_key(j, "comm");
+		json_string(j, comm);
+		json_key(j, "addr");
+		json_hex(j, e->addr);
+		json_key(j, "level");
+		json_string(j, e->level == RMP_LEVEL_PMD ? "pmd" : "pte");
+		if (e->type == RMP_EV_UNMAP) {
+			json_key(j, "reason");
+			json_string(j, unmap_reason(e->reason));
+		}
+	}
+	json_end_object(j);
+}
+
+/* ---- rmapctl trace ---- */
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+struct trace_state {
+	bool json;
+	uint64_t count[RMP_EV_ZAP + 1];
+};
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct trace_state *st = ctx;
+	const struct rmp_event *e = data;
+	struct json j;
+
+	if (len < sizeof(*e) || e->type < RMP_EV_MIGRATE || e->type > RMP_EV_ZAP)
+		return 0;
+	st->count[e->type]++;
+	if (st->json) {
+		json_init(&j, stdout);
+		event_write_json(&j, e);
+	} else {
+		event_print(e, stdout);
+	}
+	return 0;
+}
+
+static void usage_trace(FILE *out)
+{
+	fprintf(out, "usage: %s trace [--pfn PFN|--pid PID] [--events migrate,unmap,zap] [--duration S] "
+		     "[--json-lines] [-v]\n"
+		     "  stream unmap and migration events until Ctrl-C, SIGTERM or the duration ends;\n"
+		     "  default events: migrate,unmap (zap, every munmap/MADV_DONTNEED/exit, is noisy)\n", prog);
+}
+
+static int parse_uint(const char *s, uint64_t max, uint64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	*v = strtoull(s, &end, 0);
+	return errno || *end || *v > max ? -1 : 0;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "pfn", required_argument, NULL, 'p' },
+		{ "pid", required_argument, NULL, 'P' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "json-lines", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct trace_state st = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct ring_buffer *rb;
+	struct session s;
+	struct timespec t0, now;
+	uint64_t pfn = 0, pid = 0, duration = 0, lost;
+	unsigned int want = WANT_MIGRATE | WANT_UNMAP;
+	bool by_pfn = false;
+	const char *why;
+	int c, rc, err = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_pfn(optarg, &pfn, &why)) {
+				fprintf(stderr, "%s: bad PFN '%s': %s\n", prog, optarg, why);
+				return EXIT_USAGE;
+			}
+			by_pfn = true;
+			break;
+		case 'P':
+			if (parse_uint(optarg, 0x7fffffff, &pid) || !pid) {
+				fprintf(stderr, "%s: bad pid '%s'\n", prog, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'e':
+			if (parse_events(optarg, &want)) {
+				fprintf(stderr, "%s: bad event list '%s': a comma-separated list of migrate, unmap, zap\n",
+					prog, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'd':
+			if (parse_uint(optarg, 86400 * 365, &duration) || !duration) {
+				fprintf(stderr, "%s: bad duration '%s': whole seconds, at least 1\n", prog, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'j':
+			st.json = true;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			usage_trace(stdout);
+			return EXIT_OK;
+		default:
+			usage_trace(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || (by_pfn && pid)) {
+		if (by_pfn && pid)
+			fprintf(stderr, "%s: --pfn and --pid exclude each other\n", prog);
+		usage_trace(stderr);
+		return EXIT_USAGE;
+	}
+	rc = session_open(&s, want, true, false, pfn, by_pfn, (uint32_t)pid);
+	if (rc)
+		return rc;
+	rb = ring_buffer__new(bpf_map__fd(s.skel->maps.events), on_event, &st, NULL);
+	if (!rb) {
+		fprintf(stderr, "%s: cannot read the ring buffer: %s\n", prog, strerror(errno));
+		session_close(&s);
+		return EXIT_FAILURE_;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	fprintf(stderr, "%s: tracing %s%s%s; Ctrl-C ends\n", prog,
+		s.want & WANT_MIGRATE ? "migrate " : "", s.want & WANT_UNMAP ? "unmap " : "",
+		s.want & WANT_ZAP ? "zap " : "");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!stopping) {
+		err = ring_buffer__poll(rb, 100);
+		if (err == -EINTR) {
+			err = 0;
+			continue;
+		}
+		if (err < 0)
+			break;
+		err = 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (duration && (uint64_t)(now.tv_sec - t0.tv_sec) >= duration)
+			break;
+	}
+	if (!err)
+		ring_buffer__consume(rb);
+	lost = stat_sum(bpf_map__fd(s.skel->maps.stats), RMP_STAT_LOST);
+	ring_buffer__free(rb);
+	session_close(&s);
+	fflush(stdout);
+	fprintf(stderr, "%s: %llu events (migrate %llu, unmap %llu, zap %llu), %llu lost\n", prog,
+		(unsigned long long)(st.count[RMP_EV_MIGRATE] + st.count[RMP_EV_UNMAP] + st.count[RMP_EV_ZAP]),
+		(unsigned long long)st.count[RMP_EV_MIGRATE], (unsigned long long)st.count[RMP_EV_UNMAP],
+		(unsigned long long)st.count[RMP_EV_ZAP], (unsigned long long)lost);
+	if (err < 0) {
+		fprintf(stderr, "%s: reading events failed: %s\n", prog, strerror(-err));
+		return EXIT_FAILURE_;
+	}
+	return EXIT_OK;
+}
+
+/* ---- rmapctl record ---- */
+
+static int ensure_bpffs(void)
+{
+	struct statfs fs;
+
+	if (!statfs(BPFFS, &fs) && fs.f_type == BPF_FS_MAGIC_)
+		return 0;
+	if (mount("bpf", BPFFS, "bpf", 0, NULL)) {
+		fprintf(stderr, "%s: no bpffs on %s and mounting one failed: %s\n", prog, BPFFS, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static bool recorder_running(void)
+{
+	return access(PIN_HISTORY, F_OK) == 0;
+}
+
+/* Remove every pin: the programs detach when their last link reference goes. */
+static int record_stop(void)
+{
+	char path[256];
+
+	if (access(PIN_DIR, F_OK)) {
+		fprintf(stderr, "%s: the flight recorder is not running\n", prog);
+		return EXIT_FAILURE_;
+	}
+	for (size_t i = 0; i < NR_HOOKS; i++) {
+		snprintf(path, sizeof(path), PIN_DIR "/link_%s", hooks[i].prog);
+		unlink(path);
+	}
+	unlink(PIN_HISTORY);
+	unlink(PIN_STATS);
+	if (rmdir(PIN_DIR)) {
+		fprintf(stderr, "%s: %s: %s (not ours?)\n", prog, PIN_DIR, strerror(errno));
+		return EXIT_FAILURE_;
+	}
+	printf("flight recorder stopped\n");
+	return EXIT_OK;
+}
+
+static int record_start(unsigned int want)
+{
+	char path[256];
+	struct session s;
+	int rc, err = 0;
+
+	if (ensure_bpffs())
+		return EXIT_FAILURE_;
+	if (recorder_running()) {
+		fprintf(stderr, "%s: the flight recorder is already running (rmapctl record stop)\n", prog);
+		return EXIT_FAILURE_;
+	}
+	rc = session_open(&s, want, false, true, 0, false, 0);
+	if (rc)
+		return rc;
+	if (mkdir(PIN_DIR, 0700) && errno != EEXIST) {
+		fprintf(stderr, "%s: %s: %s\n", prog, PIN_DIR, strerror(errno));
+		session_close(&s);
+		return EXIT_FAILURE_;
+	}
+	err = bpf_map__pin(s.skel->maps.history, PIN_HISTORY);
+	if (!err)
+		err = bpf_map__pin(s.skel->maps.stats, PIN_STATS);
+	for (size_t i = 0; i < NR_HOOKS && !err; i++) {
+		if (!s.links[i])
+			continue;
+		snprintf(path, sizeof(path), PIN_DIR "/link_%s", hooks[i].prog);
+		err = bpf_link__pin(s.links[i], path);
+	}
+	if (err) {
+		fprintf(stderr, "%s: pinning under %s failed: %s\n", prog, PIN_DIR, strerror(-err));
+		session_close(&s);
+		record_stop();
+		return EXIT_FAILURE_;
+	}
+	printf("flight recorder started: %s%s%s, last %d events of up to %u PFNs, pinned in %s\n",
+	       s.want & WANT_MIGRATE ? "migrate " : "", s.want & WANT_UNMAP ? "unmap " : "",
+	       s.want & WANT_ZAP ? "zap " : "", RMP_HISTORY_DEPTH,
+	       bpf_map__max_entries(s.skel->maps.history), PIN_DIR);
+	session_close(&s);	/* the pins keep it all alive */
+	return EXIT_OK;
+}
+
+/* The kernel's own account of an object's locked memory, from its fdinfo. */
+static uint64_t fd_memlock(int fd)
+{
+	char path[64], line[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static int record_status(void)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+	uint64_t key, next, used = 0, map_mem, prog_mem = 0;
+	char path[256];
+	int fd, stats_fd, nprogs = 0;
+
+	if (!recorder_running()) {
+		printf("flight recorder: stopped\n");
+		return EXIT_OK;
+	}
+	fd = bpf_obj_get(PIN_HISTORY);
+	stats_fd = bpf_obj_get(PIN_STATS);
+	if (fd < 0 || stats_fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		fprintf(stderr, "%s: cannot open the recorder's maps in %s: %s\n", prog, PIN_DIR, strerror(errno));
+		return EXIT_FAILURE_;
+	}
+	for (int err = bpf_map_get_next_key(fd, NULL, &next); !err; err = bpf_map_get_next_key(fd, &key, &next)) {
+		key = next;
+		used++;
+	}
+	map_mem = fd_memlock(fd);
+	printf("flight recorder: running, pinned in %s\n", PIN_DIR);
+	for (size_t i = 0; i < NR_HOOKS; i++) {
+		struct bpf_link_info li = { 0 };
+		uint32_t lilen = sizeof(li);
+		int lfd, pfd;
+
+		snprintf(path, sizeof(path), PIN_DIR "/link_%s", hooks[i].prog);
+		lfd = bpf_obj_get(path);
+		if (lfd < 0)
+			continue;
+		nprogs++;
+		printf("  %s:%s\n", hooks[i].kind, hooks[i].target);
+		if (!bpf_obj_get_info_by_fd(lfd, &li, &lilen)) {
+			pfd = bpf_prog_get_fd_by_id(li.prog_id);
+			if (pfd >= 0) {
+				prog_mem += fd_memlock(pfd);
+				close(pfd);
+			}
+		}
+		close(lfd);
+	}
+	printf("  PFNs remembered: %llu of %u, up to %d events each\n", (unsigned long long)used,
+	       info.max_entries, RMP_HISTORY_DEPTH);
+	printf("  events recorded: %llu, PFNs that found no room: %llu\n",
+	       (unsigned long long)stat_sum(stats_fd, RMP_STAT_RECORDED),
+	       (unsigned long long)stat_sum(stats_fd, RMP_STAT_NO_ROOM));
+	printf("  memory: history map %llu KiB, %d programs %llu KiB (the kernel's memlock accounting)\n",
+	       (unsigned long long)map_mem / 1024, nprogs, (unsigned long long)prog_mem / 1024);
+	close(fd);
+	close(stats_fd);
+	return EXIT_OK;
+}
+
+static void usage_record(FILE *out)
+{
+	fprintf(out, "usage: %s record start [--events migrate,unmap,zap] [-v] | stop | status\n"
+		     "  a flight recorder: the programs stay attached with no process running, pinned in %s,\n"
+		     "  and keep the last %d events of up to %d PFNs; rmapctl pfn PFN --history reads it\n",
+		prog, PIN_DIR, RMP_HISTORY_DEPTH, RMP_HISTORY_ENTRIES);
+}
+
+int cmd_record(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "events", required_argument, NULL, 'e' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	unsigned int want = WANT_MIGRATE | WANT_UNMAP;
+	const char *sub;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		if (c == 'e' && !parse_events(optarg, &want))
+			continue;
+		if (c == 'v') {
+			verbose++;
+			continue;
+		}
+		if (c == 'h') {
+			usage_record(stdout);
+			return EXIT_OK;
+		}
+		if (c == 'e')
+			fprintf(stderr, "%s: bad event list '%s'\n", prog, optarg);
+		usage_record(stderr);
+		return EXIT_USAGE;
+	}
+	if (optind != argc - 1) {
+		usage_record(stderr);
+		return EXIT_USAGE;
+	}
+	sub = argv[optind];
+	if (!strcmp(sub, "start"))
+		return record_start(want);
+	if (want != (WANT_MIGRATE | WANT_UNMAP) || verbose) {
+		fprintf(stderr, "%s: record %s takes no options\n", prog, sub);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(sub, "stop"))
+		return geteuid() ? (fprintf(stderr, "%s: needs root\n", prog), EXIT_PERMISSION) : record_stop();
+	if (!strcmp(sub, "status"))
+		return record_status();
+	usage_record(stderr);
+	return EXIT_USAGE;
+}
+
+/* ---- history ---- */
+
+#define MAX_HOPS 16
+#define MAX_EVENTS (RMP_HISTORY_DEPTH * 10)
+
+static bool event_covers(const struct rmp_event *e, uint64_t pfn)
+{
+	uint64_t nr = e->nr_pages ? e->nr_pages : 1;
+
+	if (pfn >= e->pfn && pfn < e->pfn + nr)
+		return true;
+	return e->type == RMP_EV_MIGRATE && pfn >= e->dst_pfn && pfn < e->dst_pfn + nr;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct rmp_event *x = a, *y = b;
+
+	return x->ts_ns < y->ts_ns ? -1 : x->ts_ns > y->ts_ns;
+}
+
+/*
+ * Events about @pfn newer than @after: kept under the PFN itself, or under the head of a larger folio (up to
+ * PMD order) or a batch of PTEs that covers it.
+ */
+static size_t events_of(int fd, uint64_t pfn, uint64_t after, struct rmp_event *out)
+{
+	struct rmp_history h;
+	uint64_t key, prev = ~0ULL;
+	size_t n = 0, kept = 0;
+
+	for (int order = 0; order <= 9; order++) {
+		key = pfn & ~((1ULL << order) - 1);
+		if (key == prev)
+			continue;
+		prev = key;
+		if (bpf_map_lookup_elem(fd, &key, &h))
+			continue;
+		for (uint32_t i = 0; i < RMP_HISTORY_DEPTH && i < h.next && n < MAX_EVENTS; i++) {
+			const struct rmp_event *e = &h.ev[i];
+
+			if (e->ts_ns > after && event_covers(e, pfn))
+				out[n++] = *e;
+		}
+	}
+	qsort(out, n, sizeof(*out), by_time);
+	/* the same migration is kept under its source and its destination: once is enough */
+	for (size_t i = 0; i < n; i++)
+		if (!kept || memcmp(&out[i], &out[kept - 1], sizeof(*out)))
+			out[kept++] = out[i];
+	return kept;
+}
+
+int history_print(uint64_t pfn, struct json *j, uint64_t *now_pfn)
+{
+	struct rmp_event ev[MAX_EVENTS];
+	uint64_t cur = pfn, after = 0;
+	int fd, hops;
+
+	*now_pfn = pfn;
+	fd = bpf_obj_get(PIN_HISTORY);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			fprintf(stderr, "%s: the flight recorder is not running (rmapctl record start): no history\n",
+				prog);
+		else
+			fprintf(stderr, "%s: %s: %s\n", prog, PIN_HISTORY, strerror(errno));
+		return errno == EACCES || errno == EPERM ? EXIT_PERMISSION : EXIT_FAILURE_;
+	}
+	if (j) {
+		json_key(j, "history");
+		json_start_array(j);
+	} else {
+		printf("history of pfn 0x%llx (flight recorder):\n", (unsigned long long)pfn);
+	}
+	for (hops = 0; hops < MAX_HOPS; hops++) {
+		size_t n = events_of(fd, cur, after, ev);
+		const struct rmp_event *moved = NULL;
+
+		for (size_t i = 0; i < n; i++) {
+			if (j) {
+				event_write_json(j, &ev[i]);
+			} else {
+				printf("  ");
+				event_print(&ev[i], stdout);
+			}
+			if (ev[i].type == RMP_EV_MIGRATE && ev[i].ok && cur >= ev[i].pfn &&
+			    cur < ev[i].pfn + ev[i].nr_pages)
+				moved = &ev[i];
+		}
+		if (!n && !hops && !j)
+			printf("  nothing recorded\n");
+		if (!moved)
+			break;
+		/* follow the contents; only what happened to them after the move */
+		cur = moved->dst_pfn + (cur - moved->pfn);
+		after = moved->ts_ns;
+	}
+	close(fd);
+	if (j) {
+		json_end_array(j);
+		json_key(j, "now_pfn");
+		json_uint(j, cur);
+	} else if (cur != pfn) {
+		printf("contents now at pfn 0x%llx\n", (unsigned long long)cur);
+	}
+	*now_pfn = cur;
+	return EXIT_OK;
+}

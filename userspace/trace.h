@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rmapctl's tracing side: `trace`, `record` and the history behind `pfn --history`, over the BPF programs in
+ * bpf/ (skeleton rmap_trace.skel.h).
+ */
+#ifndef RMAPCTL_TRACE_H
+#define RMAPCTL_TRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "json.h"
+
+int cmd_trace(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+
+/*
+ * What the flight recorder saw for @pfn, oldest first, following migrations to where the contents live now.
+ * Prints the events (human or as "history" and "now_pfn" members of the open JSON object @j) and sets
+ * *now_pfn. Returns an rmapctl exit code; 0 also when the recorder saw nothing.
+ */
+int history_print(uint64_t pfn, struct json *j, uint64_t *now_pfn);
+
+#endif
