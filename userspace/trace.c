@@ -684,11 +684,43 @@ static uint64_t fd_memlock(int fd)
 	return v;
 }
 
+#define MAX_MAPS 32
+
+/* Add the memory of the program behind link @lfd to *@prog_mem, and its maps' ids to @map_ids (no repeats). */
+static void link_memory(int lfd, uint32_t *map_ids, uint32_t *nmaps, uint64_t *prog_mem)
+{
+	struct bpf_link_info li = { 0 };
+	struct bpf_prog_info pi = { 0 };
+	uint32_t len = sizeof(li), ids[MAX_MAPS];
+	int pfd;
+
+	if (bpf_obj_get_info_by_fd(lfd, &li, &len))
+		return;
+	pfd = bpf_prog_get_fd_by_id(li.prog_id);
+	if (pfd < 0)
+		return;
+	*prog_mem += fd_memlock(pfd);
+	pi.nr_map_ids = MAX_MAPS;
+	pi.map_ids = (uint64_t)(uintptr_t)ids;
+	len = sizeof(pi);
+	if (!bpf_obj_get_info_by_fd(pfd, &pi, &len)) {
+		for (uint32_t i = 0; i < pi.nr_map_ids && i < MAX_MAPS; i++) {
+			uint32_t k = 0;
+
+			while (k < *nmaps && map_ids[k] != ids[i])
+				k++;
+			if (k == *nmaps && *nmaps < MAX_MAPS)
+				map_ids[(*nmaps)++] = ids[i];
+		}
+	}
+	close(pfd);
+}
+
 static int record_status(void)
 {
 	struct bpf_map_info info = { 0 };
-	uint32_t len = sizeof(info);
-	uint64_t key, next, used = 0, map_mem, prog_mem = 0;
+	uint32_t len = sizeof(info), map_ids[MAX_MAPS], nmaps = 0;
+	uint64_t key, next, used = 0, history_mem, map_mem = 0, prog_mem = 0;
 	char path[256];
 	int fd, stats_fd, nprogs = 0;
 
@@ -706,12 +738,10 @@ static int record_status(void)
 		key = next;
 		used++;
 	}
-	map_mem = fd_memlock(fd);
+	history_mem = fd_memlock(fd);
 	printf("flight recorder: running, pinned in %s\n", PIN_DIR);
 	for (size_t i = 0; i < NR_HOOKS; i++) {
-		struct bpf_link_info li = { 0 };
-		uint32_t lilen = sizeof(li);
-		int lfd, pfd;
+		int lfd;
 
 		snprintf(path, sizeof(path), PIN_DIR "/link_%s", hooks[i].prog);
 		lfd = bpf_obj_get(path);
@@ -719,22 +749,26 @@ static int record_status(void)
 			continue;
 		nprogs++;
 		printf("  %s:%s\n", hooks[i].kind, hooks[i].target);
-		if (!bpf_obj_get_info_by_fd(lfd, &li, &lilen)) {
-			pfd = bpf_prog_get_fd_by_id(li.prog_id);
-			if (pfd >= 0) {
-				prog_mem += fd_memlock(pfd);
-				close(pfd);
-			}
-		}
+		link_memory(lfd, map_ids, &nmaps, &prog_mem);
 		close(lfd);
+	}
+	for (uint32_t i = 0; i < nmaps; i++) {
+		int mfd = bpf_map_get_fd_by_id(map_ids[i]);
+
+		if (mfd >= 0) {
+			map_mem += fd_memlock(mfd);
+			close(mfd);
+		}
 	}
 	printf("  PFNs remembered: %llu of %u, up to %d events each\n", (unsigned long long)used,
 	       info.max_entries, RMP_HISTORY_DEPTH);
 	printf("  events recorded: %llu, PFNs that found no room: %llu\n",
 	       (unsigned long long)stat_sum(stats_fd, RMP_STAT_RECORDED),
 	       (unsigned long long)stat_sum(stats_fd, RMP_STAT_NO_ROOM));
-	printf("  memory: history map %llu KiB, %d programs %llu KiB (the kernel's memlock accounting)\n",
-	       (unsigned long long)map_mem / 1024, nprogs, (unsigned long long)prog_mem / 1024);
+	printf("  memory: %llu KiB: %u maps %llu KiB (the history map %llu KiB), %d programs %llu KiB "
+	       "(the kernel's memlock accounting)\n", (unsigned long long)(map_mem + prog_mem) / 1024, nmaps,
+	       (unsigned long long)map_mem / 1024, (unsigned long long)history_mem / 1024, nprogs,
+	       (unsigned long long)prog_mem / 1024);
 	close(fd);
 	close(stats_fd);
 	return EXIT_OK;
