@@ -138,9 +138,11 @@ static __always_inline bool rmp_folio_is_anon(struct folio *folio)
 	return (unsigned long)BPF_CORE_READ(folio, mapping) & 1;
 }
 
+#define RMP_VM_HUGETLB	0x00400000UL
+
 /*
- * Where @page sits in @vma, as the kernel's vma_address() computes it from the folio's index. KSM folios keep
- * no index of use here (0: unknown).
+ * Where @page sits in @vma, as the kernel's vma_address() computes it from the folio's index. 0 (unknown) for
+ * KSM folios, whose index is of no use here, and for hugetlb, whose index counted huge pages until 6.7.
  */
 static __always_inline __u64 rmp_page_address(struct folio *folio, struct page *page, struct vm_area_struct *vma)
 {
@@ -149,7 +151,7 @@ static __always_inline __u64 rmp_page_address(struct folio *folio, struct page *
 	__u64 pgoff = BPF_CORE_READ(vma, vm_pgoff), start = BPF_CORE_READ(vma, vm_start);
 	__u64 addr;
 
-	if ((mapping & 3) == 3)
+	if ((mapping & 3) == 3 || (BPF_CORE_READ(vma, vm_flags) & RMP_VM_HUGETLB))
 		return 0;
 	if ((mapping & 1) && bpf_core_field_exists(struct vm_area_struct___v73, __vm_anon_pgoff_lo)) {
 		struct vm_area_struct___v73 *v = (void *)vma;

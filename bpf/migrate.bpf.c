@@ -53,6 +53,9 @@ int BPF_KPROBE(move_to_new_folio, struct folio *dst, struct folio *src, enum mig
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct moving m = { .src = src, .dst = dst, .mode = mode };
 
+	/* not recursive: an entry still here is a move whose kretprobe did not run (out of instances) */
+	if (bpf_map_lookup_elem(&moving, &tid))
+		rmp_count(RMP_STAT_LOST);
 	bpf_map_update_elem(&moving, &tid, &m, BPF_ANY);
 	return 0;
 }

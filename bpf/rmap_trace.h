@@ -38,7 +38,7 @@ enum rmp_level {
 
 /* Event slots in the per-CPU stats array. */
 enum rmp_stat {
-	RMP_STAT_LOST,		/* ring buffer full: the event was not delivered */
+	RMP_STAT_LOST,		/* not delivered: ring buffer full, or a move's kretprobe missed */
 	RMP_STAT_RECORDED,	/* events the flight recorder stored */
 	RMP_STAT_NO_ROOM,	/* the recorder could not add a PFN (map update failed) */
 	RMP_NR_STATS,

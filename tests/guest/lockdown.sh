@@ -14,3 +14,5 @@ else
 	expect_exit "the unsigned module is refused under lockdown" 1 insmod /rmap/rmap_probe.ko
 	expect_exit "rmapctl then says the module is not loaded" 3 rmapctl pfn 1
 fi
+# Tracing needs no module, and integrity lockdown still allows kprobes and BPF reads of kernel memory.
+check "rmapctl trace runs under integrity lockdown" rmapctl trace --duration 1
