@@ -72,6 +72,20 @@ RMP_SHARED struct {
 	__type(value, struct rmp_event);
 } scratch SEC(".maps");
 
+/* What one task's program leaves for its next one: a few in flight per CPU, stale ones age out of the LRU. */
+#define RMP_PER_THREAD_MAP(name, value_type)			\
+	struct {						\
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);		\
+		__uint(max_entries, 1024);			\
+		__type(key, __u32);	/* thread id */		\
+		__type(value, value_type);			\
+	} name SEC(".maps")
+
+static __always_inline __u32 rmp_tid(void)
+{
+	return (__u32)bpf_get_current_pid_tgid();
+}
+
 /* --- layouts that differ between kernel lines --- */
 
 /* 6.1 kept the order in its own byte; 6.5 moved it into the low byte of _flags_1. */

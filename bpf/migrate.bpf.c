@@ -9,17 +9,12 @@
  */
 #include "common.bpf.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);			/* thread id */
-	__type(value, __u32);			/* enum migrate_reason */
-} migrate_reason SEC(".maps");
+RMP_PER_THREAD_MAP(migrate_reason, __u32);	/* enum migrate_reason of the running migrate_pages() */
 
 SEC("tp_btf/mm_migrate_pages_start")
 int BPF_PROG(migrate_start, enum migrate_mode mode, int reason)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = rmp_tid();
 	__u32 why = reason;
 
 	bpf_map_update_elem(&migrate_reason, &tid, &why, BPF_ANY);
@@ -29,7 +24,7 @@ int BPF_PROG(migrate_start, enum migrate_mode mode, int reason)
 SEC("tp_btf/mm_migrate_pages")
 int BPF_PROG(migrate_end)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = rmp_tid();
 
 	bpf_map_delete_elem(&migrate_reason, &tid);
 	return 0;
@@ -40,17 +35,12 @@ struct moving {
 	__u32 mode;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);			/* thread id */
-	__type(value, struct moving);
-} moving SEC(".maps");
+RMP_PER_THREAD_MAP(moving, struct moving);
 
 SEC("kprobe/move_to_new_folio")
 int BPF_KPROBE(move_to_new_folio, struct folio *dst, struct folio *src, enum migrate_mode mode)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = rmp_tid();
 	struct moving m = { .src = src, .dst = dst, .mode = mode };
 
 	/* not recursive: an entry still here is a move whose kretprobe did not run (out of instances) */
@@ -63,7 +53,7 @@ int BPF_KPROBE(move_to_new_folio, struct folio *dst, struct folio *src, enum mig
 SEC("kretprobe/move_to_new_folio")
 int BPF_KRETPROBE(move_to_new_folio_ret, int rc)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = rmp_tid();
 	__u32 *why = bpf_map_lookup_elem(&migrate_reason, &tid);
 	struct moving *m = bpf_map_lookup_elem(&moving, &tid);
 	const struct rmp_config *cfg = rmp_config();

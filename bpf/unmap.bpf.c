@@ -19,12 +19,7 @@ struct unmap_ctx {
 	__u32 reason;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);			/* thread id */
-	__type(value, struct unmap_ctx);
-} unmap_ctx SEC(".maps");
+RMP_PER_THREAD_MAP(unmap_ctx, struct unmap_ctx);
 
 static __always_inline __u32 ttu_flag(int has, int value)
 {
@@ -34,7 +29,7 @@ static __always_inline __u32 ttu_flag(int has, int value)
 static __always_inline void enter_unmap(struct folio *folio, struct vm_area_struct *vma, unsigned long flags,
 					__u32 reason)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = rmp_tid();
 	__u32 hwpoison = ttu_flag(bpf_core_enum_value_exists(enum ttu_flags, TTU_HWPOISON),
 				  bpf_core_enum_value(enum ttu_flags, TTU_HWPOISON));
 	__u32 rmap_locked = ttu_flag(bpf_core_enum_value_exists(enum ttu_flags, TTU_RMAP_LOCKED),
@@ -68,7 +63,7 @@ int BPF_KPROBE(try_to_migrate_one, struct folio *folio, struct vm_area_struct *v
 static __always_inline int removed(struct folio *folio, struct page *page, __u32 nr, __u8 level,
 				   struct vm_area_struct *vma)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = rmp_tid();
 	struct unmap_ctx *step = bpf_map_lookup_elem(&unmap_ctx, &tid);
 	const struct rmp_config *cfg = rmp_config();
 	struct rmp_event *ev;

@@ -1396,23 +1396,36 @@ static int move_to_other_node(char *p, int n, int flags)
 
 #define TRACE_PAGES 64
 
+/*
+ * TRACE_PAGES private pages of this process, filled (no zero pages), their PFNs in @pfns, and rmapctl trace
+ * started on this pid for @events. NULL (a failed case) when the tracer does not start.
+ */
+static char *trace_own_pages(const char *name, const char *events, int seed, uint64_t *pfns)
+{
+	char pid[16], *p = map_anon(TRACE_PAGES * PAGE);
+	const char *args[] = { "--pid", pid, "--events", events, NULL };
+
+	fill(p, TRACE_PAGES * PAGE, seed);
+	for (int i = 0; i < TRACE_PAGES; i++)
+		pfns[i] = pfn_of(getpid(), p + i * PAGE);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (trace_start(args))
+		return p;
+	result(false, "%s: rmapctl trace starts", name);
+	munmap(p, TRACE_PAGES * PAGE);
+	return NULL;
+}
+
 static void scenario_trace_move(void)
 {
 	static struct event ev[4 * TRACE_PAGES];
 	uint64_t before[TRACE_PAGES], after[TRACE_PAGES];
-	char pid[16], *p = map_anon(TRACE_PAGES * PAGE);
-	const char *args[] = { "--pid", pid, "--events", "migrate", NULL };
+	char *p = trace_own_pages("trace-move", "migrate", 7, before);
 	int moved, matched = 0, migrates = 0;
 	size_t n;
 
-	fill(p, TRACE_PAGES * PAGE, 7);
-	for (int i = 0; i < TRACE_PAGES; i++)
-		before[i] = pfn_of(getpid(), p + i * PAGE);
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	if (!trace_start(args)) {
-		result(false, "trace-move: rmapctl trace starts");
+	if (!p)
 		return;
-	}
 	moved = move_to_other_node(p, TRACE_PAGES, MPOL_MF_MOVE);
 	for (int i = 0; i < TRACE_PAGES; i++)
 		after[i] = pfn_of(getpid(), p + i * PAGE);
@@ -1510,24 +1523,17 @@ static void scenario_trace_pageout(void)
 {
 	static struct event ev[4 * TRACE_PAGES];
 	uint64_t before[TRACE_PAGES];
-	char pid[16], *p = map_anon(TRACE_PAGES * PAGE);
-	const char *args[] = { "--pid", pid, "--events", "unmap", NULL };
 	int out = 0, reclaim = 0, matched = 0;
 	size_t n;
+	char *p;
 
 	if (!strstr(slurp("/proc/swaps"), "/dev/")) {
 		skip("trace-pageout: no swap device (brd) in this guest");
-		munmap(p, TRACE_PAGES * PAGE);
 		return;
 	}
-	fill(p, TRACE_PAGES * PAGE, 11);
-	for (int i = 0; i < TRACE_PAGES; i++)
-		before[i] = pfn_of(getpid(), p + i * PAGE);
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	if (!trace_start(args)) {
-		result(false, "trace-pageout: rmapctl trace starts");
+	p = trace_own_pages("trace-pageout", "unmap", 11, before);
+	if (!p)
 		return;
-	}
 	if (madvise(p, TRACE_PAGES * PAGE, MADV_PAGEOUT))
 		printf("  madvise(MADV_PAGEOUT): %s\n", strerror(errno));
 	for (int i = 0; i < TRACE_PAGES; i++)
@@ -1553,19 +1559,12 @@ static void scenario_trace_zap(void)
 {
 	static struct event ev[4 * TRACE_PAGES];
 	uint64_t before[TRACE_PAGES];
-	char pid[16], *p = map_anon(TRACE_PAGES * PAGE);
-	const char *args[] = { "--pid", pid, "--events", "zap", NULL };
+	char *p = trace_own_pages("trace-zap", "zap", 13, before);
 	int zaps = 0, matched = 0;
 	size_t n;
 
-	fill(p, TRACE_PAGES * PAGE, 13);
-	for (int i = 0; i < TRACE_PAGES; i++)
-		before[i] = pfn_of(getpid(), p + i * PAGE);
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	if (!trace_start(args)) {
-		result(false, "trace-zap: rmapctl trace starts");
+	if (!p)
 		return;
-	}
 	munmap(p, TRACE_PAGES * PAGE);
 	n = trace_stop("trace-zap", ev, sizeof(ev) / sizeof(ev[0]));
 	for (size_t k = 0; k < n; k++) {
