@@ -100,11 +100,8 @@ static struct btf *vmlinux_btf(void)
 {
 	static struct btf *btf;
 
-	if (!btf) {
-		btf = btf__load_vmlinux_btf();
-		if (!btf)
-			btf = NULL;
-	}
+	if (!btf)
+		btf = btf__load_vmlinux_btf();	/* NULL: no BTF, said by the caller */
 	return btf;
 }
 
@@ -261,7 +258,11 @@ static int session_open(struct session *s, unsigned int want, bool ringbuf, bool
 		s->links[i] = bpf_program__attach(p);
 		if (!s->links[i]) {
 			err = -errno;
-			fprintf(stderr, "%s: cannot attach %s: %s\n", prog, hooks[i].prog, strerror(-err));
+			fprintf(stderr, "%s: cannot attach %s:%s: %s\n", prog, hooks[i].kind, hooks[i].target,
+				strerror(-err));
+			if (strcmp(hooks[i].kind, "tp_btf") && access("/sys/bus/event_source/devices/kprobe", F_OK))
+				fprintf(stderr, "%s: this kernel has no kprobe PMU (CONFIG_KPROBE_EVENTS): unmap and "
+					"migrate events need kprobes\n", prog);
 			for (size_t k = 0; k < i; k++)
 				bpf_link__destroy(s->links[k]);
 			rmap_trace__destroy(s->skel);
@@ -906,19 +907,23 @@ int history_print(uint64_t pfn, struct json *j, uint64_t *now_pfn)
 		printf("history of pfn 0x%llx (flight recorder):\n", (unsigned long long)pfn);
 	}
 	for (hops = 0; hops < MAX_HOPS; hops++) {
-		size_t n = events_of(fd, cur, after, ev);
+		size_t n = events_of(fd, cur, after, ev), shown = n;
 		const struct rmp_event *moved = NULL;
 
-		for (size_t i = 0; i < n; i++) {
+		/* once the contents moved away, later events at this PFN are about some other page */
+		for (size_t i = 0; i < n && !moved; i++)
+			if (ev[i].type == RMP_EV_MIGRATE && ev[i].ok && cur >= ev[i].pfn &&
+			    cur < ev[i].pfn + ev[i].nr_pages) {
+				moved = &ev[i];
+				shown = i + 1;
+			}
+		for (size_t i = 0; i < shown; i++) {
 			if (j) {
 				event_write_json(j, &ev[i]);
 			} else {
 				printf("  ");
 				event_print(&ev[i], stdout);
 			}
-			if (ev[i].type == RMP_EV_MIGRATE && ev[i].ok && cur >= ev[i].pfn &&
-			    cur < ev[i].pfn + ev[i].nr_pages)
-				moved = &ev[i];
 		}
 		if (!n && !hops && !j)
 			printf("  nothing recorded\n");

@@ -1580,6 +1580,149 @@ static void scenario_trace_zap(void)
 	       matched);
 }
 
+#ifndef MADV_HWPOISON
+#define MADV_HWPOISON 100
+#endif
+#ifndef MADV_SOFT_OFFLINE
+#define MADV_SOFT_OFFLINE 101
+#endif
+
+/*
+ * Memory failure, injected (CONFIG_MEMORY_FAILURE): a child soft-offlines one page (the kernel migrates it,
+ * reason memory_failure) and poisons another (the kernel unmaps it with TTU_HWPOISON, and may kill the child).
+ */
+static void scenario_trace_hwpoison(void)
+{
+	static struct event ev[64];
+	int ready[2], go[2];
+	char pid[16], b, *p;
+	const char *args[] = { "--pid", pid, "--events", "migrate,unmap", NULL };
+	uint64_t soft, soft_now, hard;
+	int migrated = 0, poisoned = 0;
+	pid_t child;
+	size_t n;
+
+	if (access("/proc/sys/vm/memory_failure_early_kill", F_OK)) {
+		skip("trace-hwpoison: this kernel has no CONFIG_MEMORY_FAILURE (Debian's 6.1 cloud kernel)");
+		return;
+	}
+	p = map_anon(2 * PAGE);
+	if (pipe(ready) || pipe(go))
+		exit(2);
+	child = fork();
+	if (child == 0) {
+		fill(p, 2 * PAGE, 17);
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &b, 1) != 1)
+			_exit(2);
+		if (madvise(p, PAGE, MADV_SOFT_OFFLINE))
+			printf("  madvise(MADV_SOFT_OFFLINE): %s\n", strerror(errno));
+		if (write(ready[1], "s", 1) != 1)
+			_exit(2);
+		if (madvise(p + PAGE, PAGE, MADV_HWPOISON))
+			printf("  madvise(MADV_HWPOISON): %s\n", strerror(errno));
+		if (write(ready[1], "h", 1) != 1 || read(go[0], &b, 1) != 1)
+			_exit(2);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	if (read(ready[0], &b, 1) != 1)
+		exit(2);
+	soft = pfn_of(child, p);
+	hard = pfn_of(child, p + PAGE);
+	snprintf(pid, sizeof(pid), "%d", child);
+	if (!trace_start(args)) {
+		result(false, "trace-hwpoison: rmapctl trace starts");
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		return;
+	}
+	if (write(go[1], "g", 1) != 1 || read(ready[0], &b, 1) != 1)
+		exit(2);
+	soft_now = pfn_of(child, p);
+	(void)!read(ready[0], &b, 1);	/* EOF if the poison killed the child */
+	n = trace_stop("trace-hwpoison", ev, sizeof(ev) / sizeof(ev[0]));
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	close(ready[0]);
+	close(go[1]);
+	munmap(p, 2 * PAGE);
+	for (size_t k = 0; k < n; k++) {
+		migrated += !strcmp(ev[k].type, "migrate") && ev[k].pfn == soft && ev[k].dst_pfn == soft_now &&
+			    ev[k].moved && !strcmp(ev[k].reason, "memory_failure");
+		poisoned += !strcmp(ev[k].type, "unmap") && ev[k].pfn == hard && ev[k].pid == child &&
+			    ev[k].addr == (unsigned long)(p + PAGE) && !strcmp(ev[k].reason, "memory-failure");
+	}
+	result(soft_now && soft_now != soft && migrated == 1,
+	       "trace-hwpoison: MADV_SOFT_OFFLINE: one migrate event 0x%llx -> 0x%llx, reason memory_failure (%d)",
+	       (unsigned long long)soft, (unsigned long long)soft_now, migrated);
+	result(poisoned == 1, "trace-hwpoison: MADV_HWPOISON: one unmap event for pfn 0x%llx, reason memory-failure "
+	       "(%d)", (unsigned long long)hard, poisoned);
+}
+
+/* Fault in and unmap @n private pages: each page goes through the rmap add and removal paths once. */
+static double fault_unmap_seconds(int n)
+{
+	double t0 = now_s();
+	char *p = map_anon((size_t)n * PAGE);
+
+	madvise(p, (size_t)n * PAGE, MADV_NOHUGEPAGE);
+	for (int i = 0; i < n; i++)
+		p[(size_t)i * PAGE] = 1;
+	munmap(p, (size_t)n * PAGE);
+	return now_s() - t0;
+}
+
+/* The median of ROUNDS fault-and-unmap runs: TCG's timing noise is large, single runs mean little. */
+static double fault_unmap_median(int n)
+{
+	enum { ROUNDS = 5 };
+	double r[ROUNDS], t;
+
+	for (int i = 0; i < ROUNDS; i++) {
+		r[i] = fault_unmap_seconds(n);
+		for (int k = i; k > 0 && r[k - 1] > r[k]; k--) {
+			t = r[k];
+			r[k] = r[k - 1];
+			r[k - 1] = t;
+		}
+	}
+	return r[ROUNDS / 2];
+}
+
+/*
+ * What tracing costs the traced: the same fault-and-unmap loop with no tracer (before and after), with the
+ * default events (the removal hook runs on every unmap and filters out zaps), and with zaps streamed, in one
+ * boot.
+ */
+static void scenario_trace_bench(void)
+{
+	enum { N = 4096 };
+	static struct event ev[1];
+	const char *def[] = { "--events", "migrate,unmap", NULL }, *zap[] = { "--events", "migrate,unmap,zap", NULL };
+	double off, with_def, with_zap;
+
+	off = fault_unmap_median(N);
+	if (!trace_start(def)) {
+		result(false, "trace-bench: rmapctl trace starts");
+		return;
+	}
+	with_def = fault_unmap_median(N);
+	trace_stop("trace-bench (default events)", ev, 0);
+	if (!trace_start(zap)) {
+		result(false, "trace-bench: rmapctl trace --events ...,zap starts");
+		return;
+	}
+	with_zap = fault_unmap_median(N);
+	trace_stop("trace-bench (zap events streamed)", ev, 0);
+	off = (off + fault_unmap_median(N)) / 2;
+	printf("bench: fault+unmap of %d pages, median of 5: untraced %.1f us/page; traced, default events: "
+	       "ratio %.2f; traced with zap events streamed: ratio %.2f\n", N, off / N * 1e6, with_def / off,
+	       with_zap / off);
+	result(off > 0, "trace-bench: tracing overhead measured: ratio %.2f (default events), %.2f (zap streamed) "
+	       "to untraced", with_def / off, with_zap / off);
+}
+
 /* Run rmapctl with @args, its stdout into @out; the exit code. */
 static int rmapctl(const char *args, char *out, size_t len)
 {
@@ -1603,8 +1746,9 @@ static void scenario_trace_record(void)
 {
 	static char out[65536];
 	struct child c[2];
-	char args[64], want[64], *p;
-	uint64_t old, now;
+	char args[64], *p;
+	const char *now_part, *hop1, *hop2;
+	uint64_t old, mid, now;
 	int rc, moved, mappers = 0;
 
 	rc = rmapctl("record start", out, sizeof(out));
@@ -1617,25 +1761,32 @@ static void scenario_trace_record(void)
 	fill(p, PAGE, 5);
 	for (int i = 0; i < 2; i++)
 		child_start(&c[i], NULL, NULL);
+	/* two moves, there and back: the history must follow both */
 	old = pfn_of(getpid(), p);
 	moved = move_to_other_node(p, 1, MPOL_MF_MOVE_ALL);
+	mid = pfn_of(getpid(), p);
+	moved += move_to_other_node(p, 1, MPOL_MF_MOVE_ALL);
 	now = pfn_of(getpid(), p);
 	snprintf(args, sizeof(args), "pfn 0x%llx --history --json", (unsigned long long)old);
 	rc = rmapctl(args, out, sizeof(out));
-	snprintf(want, sizeof(want), "\"pfn\":%llu,", (unsigned long long)old);
-	for (int i = 0; i < 2; i++) {
+	hop1 = strstr(out, "\"event\":\"migrate\"");
+	hop2 = hop1 ? strstr(hop1 + 1, "\"event\":\"migrate\"") : NULL;
+	now_part = strstr(out, "\"now\":");
+	for (int i = 0; i < 2 && now_part; i++) {
 		char pid[32];
 
 		snprintf(pid, sizeof(pid), "\"pid\":%d,", c[i].pid);
-		mappers += strstr(out, pid) != NULL;
+		mappers += strstr(now_part, pid) != NULL;
 	}
-	result(rc == 0 && moved == 1 && json_u64(out, "now_pfn") == now && now != old &&
-	       strstr(out, "\"event\":\"migrate\"") && json_u64(strstr(out, "\"event\":\"migrate\""), "dst_pfn") == now,
-	       "trace-record: pfn 0x%llx --history names the migration to 0x%llx and the current PFN", (unsigned long long)old,
-	       (unsigned long long)now);
-	result(rc == 0 && mappers == 2 && json_u64(strstr(out, "\"now\":") ? strstr(out, "\"now\":") : "", "pfn") == now,
-	       "trace-record: --history reports the current PFN's mappers (the 2 children found: %d)", mappers);
-	if (!strstr(out, want) || mappers != 2)
+	result(rc == 0 && moved == 2 && old != mid && mid != now && hop1 && hop2 && json_u64(hop1, "pfn") == old &&
+	       json_u64(hop1, "dst_pfn") == mid && json_u64(hop2, "pfn") == mid && json_u64(hop2, "dst_pfn") == now &&
+	       json_u64(out, "now_pfn") == now,
+	       "trace-record: pfn 0x%llx --history follows both migrations, 0x%llx -> 0x%llx -> 0x%llx",
+	       (unsigned long long)old, (unsigned long long)old, (unsigned long long)mid, (unsigned long long)now);
+	result(rc == 0 && now_part && mappers == 2 && json_u64(now_part, "pfn") == now,
+	       "trace-record: --history then reports the current PFN and its mappers (the 2 children found: %d)",
+	       mappers);
+	if (!hop2 || mappers != 2)
 		printf("%s\n", out);
 	rc = rmapctl("record status", out, sizeof(out));
 	result(rc == 0 && strstr(out, "running") && strstr(out, "memory:"), "trace-record: record status says it runs "
@@ -1678,7 +1829,9 @@ static const struct scenario {
 	{ "trace-move-all", "trace", scenario_trace_move_all },
 	{ "trace-pageout", "trace", scenario_trace_pageout },
 	{ "trace-zap", "trace", scenario_trace_zap },
+	{ "trace-hwpoison", "trace", scenario_trace_hwpoison },
 	{ "trace-record", "trace", scenario_trace_record },
+	{ "trace-bench", "bench", scenario_trace_bench },
 };
 
 int main(int argc, char **argv)
