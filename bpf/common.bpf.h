@@ -112,13 +112,25 @@ static __always_inline const struct rmp_config *rmp_config(void)
 	return bpf_map_lookup_elem(&settings, &zero);
 }
 
+/*
+ * A kernel pointer as a plain number. fentry programs get typed (BTF) pointers, on which the verifier allows no
+ * arithmetic; a copy through the stack comes back as a number.
+ */
+static __always_inline __u64 rmp_addr(const void *ptr)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &ptr);
+	return v;
+}
+
 static __always_inline __u64 rmp_page_to_pfn(const struct rmp_config *cfg, const void *page)
 {
 	__u64 base = RMP_VMEMMAP_FIXED;
 
 	if (cfg->vmemmap_base_addr)
 		bpf_probe_read_kernel(&base, sizeof(base), (const void *)cfg->vmemmap_base_addr);
-	return ((__u64)page - base) / bpf_core_type_size(struct page);
+	return (rmp_addr(page) - base) / bpf_core_type_size(struct page);
 }
 
 /* page->flags is the first word on every line (a struct wrapping it on 7.x): read the word, not the type. */
@@ -161,7 +173,7 @@ static __always_inline bool rmp_folio_is_anon(struct folio *folio)
 static __always_inline __u64 rmp_page_address(struct folio *folio, struct page *page, struct vm_area_struct *vma)
 {
 	unsigned long mapping = (unsigned long)BPF_CORE_READ(folio, mapping);
-	__u64 index = BPF_CORE_READ(folio, index) + ((__u64)page - (__u64)folio) / bpf_core_type_size(struct page);
+	__u64 index = BPF_CORE_READ(folio, index) + (rmp_addr(page) - rmp_addr(folio)) / bpf_core_type_size(struct page);
 	__u64 pgoff = BPF_CORE_READ(vma, vm_pgoff), start = BPF_CORE_READ(vma, vm_start);
 	__u64 addr;
 
@@ -178,13 +190,19 @@ static __always_inline __u64 rmp_page_address(struct folio *folio, struct page *
 	return addr;
 }
 
-/* The process an mm belongs to: mm->owner (CONFIG_MEMCG, which every Debian kernel has). */
+/*
+ * The process an mm belongs to: mm->owner (CONFIG_MEMCG, which every Debian kernel has). A process tearing its
+ * mm down at exit has already left it (exit_mm() cleared the owner and current->mm), but still runs on it as
+ * active_mm: that is the one.
+ */
 static __always_inline void rmp_mm_owner(struct mm_struct *mm, struct rmp_event *ev)
 {
-	struct task_struct *owner = NULL;
+	struct task_struct *owner = NULL, *cur = (struct task_struct *)bpf_get_current_task();
 
 	if (bpf_core_field_exists(mm->owner))
 		owner = BPF_CORE_READ(mm, owner);
+	if (!owner && !BPF_CORE_READ(cur, mm) && rmp_addr(BPF_CORE_READ(cur, active_mm)) == rmp_addr(mm))
+		owner = cur;
 	if (!owner) {
 		ev->pid = 0;
 		__builtin_memcpy(ev->comm, "?", 2);

@@ -37,6 +37,47 @@ struct moving {
 
 RMP_PER_THREAD_MAP(moving, struct moving);
 
+static __always_inline void moved(struct folio *src, struct folio *dst, __u32 mode, int rc)
+{
+	__u32 tid = rmp_tid();
+	__u32 *why = bpf_map_lookup_elem(&migrate_reason, &tid);
+	const struct rmp_config *cfg = rmp_config();
+	struct rmp_event *ev;
+	__u64 pfn, dst_pfn;
+	__u32 nr;
+
+	if (!cfg)
+		return;
+	pfn = rmp_page_to_pfn(cfg, src);
+	dst_pfn = rmp_page_to_pfn(cfg, dst);
+	ev = rmp_new_event(RMP_EV_MIGRATE);
+	if (!ev)
+		return;
+	ev->order = rmp_folio_order(src);
+	nr = 1U << ev->order;
+	if (cfg->filter_by_pfn && !rmp_pfn_in(cfg->filter_pfn, pfn, nr) &&
+	    !rmp_pfn_in(cfg->filter_pfn, dst_pfn, nr))
+		return;
+	if (cfg->filter_pid && !bpf_map_lookup_elem(&pid_pfns, &pfn))
+		return;
+	ev->pfn = pfn;
+	ev->dst_pfn = dst_pfn;
+	ev->nr_pages = nr;
+	ev->ok = rc == 0;
+	ev->mode = mode;
+	ev->reason = why ? *why : RMP_REASON_UNKNOWN;
+	rmp_emit(cfg, ev);
+}
+
+/* fexit sees the arguments and the result at once. */
+SEC("fexit/move_to_new_folio")
+int BPF_PROG(fexit_move_to_new_folio, struct folio *dst, struct folio *src, enum migrate_mode mode, int rc)
+{
+	moved(src, dst, mode, rc);
+	return 0;
+}
+
+/* Without BPF trampolines: a kprobe keeps the arguments for the kretprobe, per thread. */
 SEC("kprobe/move_to_new_folio")
 int BPF_KPROBE(move_to_new_folio, struct folio *dst, struct folio *src, enum migrate_mode mode)
 {
@@ -54,37 +95,11 @@ SEC("kretprobe/move_to_new_folio")
 int BPF_KRETPROBE(move_to_new_folio_ret, int rc)
 {
 	__u32 tid = rmp_tid();
-	__u32 *why = bpf_map_lookup_elem(&migrate_reason, &tid);
 	struct moving *m = bpf_map_lookup_elem(&moving, &tid);
-	const struct rmp_config *cfg = rmp_config();
-	struct rmp_event *ev;
-	__u64 pfn, dst_pfn;
-	__u32 nr;
 
 	if (!m)
 		return 0;
-	if (!cfg)
-		goto out;
-	pfn = rmp_page_to_pfn(cfg, m->src);
-	dst_pfn = rmp_page_to_pfn(cfg, m->dst);
-	ev = rmp_new_event(RMP_EV_MIGRATE);
-	if (!ev)
-		goto out;
-	ev->order = rmp_folio_order(m->src);
-	nr = 1U << ev->order;
-	if (cfg->filter_by_pfn && !rmp_pfn_in(cfg->filter_pfn, pfn, nr) &&
-	    !rmp_pfn_in(cfg->filter_pfn, dst_pfn, nr))
-		goto out;
-	if (cfg->filter_pid && !bpf_map_lookup_elem(&pid_pfns, &pfn))
-		goto out;
-	ev->pfn = pfn;
-	ev->dst_pfn = dst_pfn;
-	ev->nr_pages = nr;
-	ev->ok = rc == 0;
-	ev->mode = m->mode;
-	ev->reason = why ? *why : RMP_REASON_UNKNOWN;
-	rmp_emit(cfg, ev);
-out:
+	moved(m->src, m->dst, m->mode, rc);
 	bpf_map_delete_elem(&moving, &tid);
 	return 0;
 }

@@ -44,11 +44,31 @@ static __always_inline void enter_unmap(struct folio *folio, struct vm_area_stru
 	bpf_map_update_elem(&unmap_ctx, &tid, &step, BPF_ANY);
 }
 
+/*
+ * Each hook twice: fentry (BPF trampolines, typed arguments, no breakpoint) where the kernel has trampolines,
+ * and kprobe where it does not; rmapctl loads one set.
+ */
+SEC("fentry/try_to_unmap_one")
+int BPF_PROG(fentry_try_to_unmap_one, struct folio *folio, struct vm_area_struct *vma, unsigned long address,
+	     void *arg)
+{
+	enter_unmap(folio, vma, (unsigned long)arg, RMP_WHY_RECLAIM);
+	return 0;
+}
+
 SEC("kprobe/try_to_unmap_one")
 int BPF_KPROBE(try_to_unmap_one, struct folio *folio, struct vm_area_struct *vma, unsigned long address,
 	       void *arg)
 {
 	enter_unmap(folio, vma, (unsigned long)arg, RMP_WHY_RECLAIM);
+	return 0;
+}
+
+SEC("fentry/try_to_migrate_one")
+int BPF_PROG(fentry_try_to_migrate_one, struct folio *folio, struct vm_area_struct *vma, unsigned long address,
+	     void *arg)
+{
+	enter_unmap(folio, vma, (unsigned long)arg, RMP_WHY_MIGRATION);
 	return 0;
 }
 
@@ -103,8 +123,7 @@ static __always_inline int removed(struct folio *folio, struct page *page, __u32
 }
 
 /* Until 6.6: one call per page, or per folio when compound (a PMD mapping). */
-SEC("kprobe/page_remove_rmap")
-int BPF_KPROBE(page_remove_rmap, struct page *page, struct vm_area_struct *vma, bool compound)
+static __always_inline int page_removed(struct page *page, struct vm_area_struct *vma, bool compound)
 {
 	struct folio *folio = rmp_page_folio(page);
 
@@ -113,11 +132,36 @@ int BPF_KPROBE(page_remove_rmap, struct page *page, struct vm_area_struct *vma, 
 	return removed(folio, page, 1, RMP_LEVEL_PTE, vma);
 }
 
+SEC("fentry/page_remove_rmap")
+int BPF_PROG(fentry_page_remove_rmap, struct page *page, struct vm_area_struct *vma, bool compound)
+{
+	return page_removed(page, vma, compound);
+}
+
+SEC("kprobe/page_remove_rmap")
+int BPF_KPROBE(page_remove_rmap, struct page *page, struct vm_area_struct *vma, bool compound)
+{
+	return page_removed(page, vma, compound);
+}
+
+SEC("fentry/folio_remove_rmap_ptes")
+int BPF_PROG(fentry_folio_remove_rmap_ptes, struct folio *folio, struct page *page, int nr_pages,
+	     struct vm_area_struct *vma)
+{
+	return removed(folio, page, nr_pages, RMP_LEVEL_PTE, vma);
+}
+
 SEC("kprobe/folio_remove_rmap_ptes")
 int BPF_KPROBE(folio_remove_rmap_ptes, struct folio *folio, struct page *page, int nr_pages,
 	       struct vm_area_struct *vma)
 {
 	return removed(folio, page, nr_pages, RMP_LEVEL_PTE, vma);
+}
+
+SEC("fentry/folio_remove_rmap_pmd")
+int BPF_PROG(fentry_folio_remove_rmap_pmd, struct folio *folio, struct page *page, struct vm_area_struct *vma)
+{
+	return removed(folio, page, 512, RMP_LEVEL_PMD, vma);
 }
 
 SEC("kprobe/folio_remove_rmap_pmd")

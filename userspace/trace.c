@@ -4,6 +4,7 @@
  * from the running kernel's BTF, and either stream events from the ring buffer or leave them running, pinned
  * under bpffs, as a flight recorder that keeps each PFN's last events in an LRU map.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -37,37 +38,60 @@ static int verbose;	/* -v: the attach points chosen; -vv: libbpf's own log too *
 /* ---- attach points ---- */
 
 /*
- * Every program, what it serves and what it hooks. Each is loaded only where the running kernel's BTF has its
- * function or tracepoint; hooks that share an alternative number stand in for each other (one is enough), the
- * others are all needed by the events they serve.
+ * Every hook, what it serves and its program in each attach mode. Each is loaded only where the running
+ * kernel's BTF has its function or tracepoint; hooks that share an alternative number stand in for each other
+ * (one is enough), the others are all needed by the events they serve.
  */
+enum attach_mode { ATTACH_FENTRY, ATTACH_KPROBE };
+
 static const struct hook {
-	const char *prog;	/* program name in the skeleton */
-	const char *kind;	/* tp_btf, kprobe or kretprobe */
-	const char *target;	/* the tracepoint or kernel function */
+	const char *target;	/* the tracepoint (tp_btf) or kernel function */
+	bool tracepoint, on_return;
+	const char *fentry;	/* the program with BPF trampolines (fentry/fexit); NULL: not needed there */
+	const char *kprobe;	/* the program without them (kprobe/kretprobe); NULL: not needed there */
 	unsigned int serves;	/* WANT_* */
 	int alternative;
 	const char *role;
 } hooks[] = {
-	{ "migrate_start", "tp_btf", "mm_migrate_pages_start", WANT_MIGRATE, 0, "migration reason" },
-	{ "migrate_end", "tp_btf", "mm_migrate_pages", WANT_MIGRATE, 0, "end of a migration run" },
-	{ "move_to_new_folio", "kprobe", "move_to_new_folio", WANT_MIGRATE, 0, "source and destination folio" },
-	{ "move_to_new_folio_ret", "kretprobe", "move_to_new_folio", WANT_MIGRATE, 0, "moved or failed" },
-	{ "try_to_unmap_one", "kprobe", "try_to_unmap_one", WANT_UNMAP, 1, "unmap: reclaim, memory failure, split" },
-	{ "try_to_migrate_one", "kprobe", "try_to_migrate_one", WANT_UNMAP, 1, "unmap: migration" },
-	{ "page_remove_rmap", "kprobe", "page_remove_rmap", WANT_UNMAP | WANT_ZAP, 2, "rmap removal, until 6.6" },
-	{ "folio_remove_rmap_ptes", "kprobe", "folio_remove_rmap_ptes", WANT_UNMAP | WANT_ZAP, 2,
-	  "rmap removal of PTEs, 6.6+" },
-	{ "folio_remove_rmap_pmd", "kprobe", "folio_remove_rmap_pmd", WANT_UNMAP | WANT_ZAP, 2,
-	  "rmap removal of a PMD, 6.6+" },
+	{ "mm_migrate_pages_start", true, false, "migrate_start", "migrate_start", WANT_MIGRATE, 0,
+	  "migration reason" },
+	{ "mm_migrate_pages", true, false, "migrate_end", "migrate_end", WANT_MIGRATE, 0, "end of a migration run" },
+	{ "move_to_new_folio", false, false, NULL, "move_to_new_folio", WANT_MIGRATE, 0,
+	  "source and destination folio" },
+	{ "move_to_new_folio", false, true, "fexit_move_to_new_folio", "move_to_new_folio_ret", WANT_MIGRATE, 0,
+	  "moved or failed" },
+	{ "try_to_unmap_one", false, false, "fentry_try_to_unmap_one", "try_to_unmap_one", WANT_UNMAP, 1,
+	  "unmap: reclaim, memory failure, split" },
+	{ "try_to_migrate_one", false, false, "fentry_try_to_migrate_one", "try_to_migrate_one", WANT_UNMAP, 1,
+	  "unmap: migration" },
+	{ "page_remove_rmap", false, false, "fentry_page_remove_rmap", "page_remove_rmap", WANT_UNMAP | WANT_ZAP, 2,
+	  "rmap removal, until 6.6" },
+	{ "folio_remove_rmap_ptes", false, false, "fentry_folio_remove_rmap_ptes", "folio_remove_rmap_ptes",
+	  WANT_UNMAP | WANT_ZAP, 2, "rmap removal of PTEs, 6.6+" },
+	{ "folio_remove_rmap_pmd", false, false, "fentry_folio_remove_rmap_pmd", "folio_remove_rmap_pmd",
+	  WANT_UNMAP | WANT_ZAP, 2, "rmap removal of a PMD, 6.6+" },
 };
 #define NR_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
+
+static const char *hook_prog(const struct hook *h, enum attach_mode mode)
+{
+	return mode == ATTACH_FENTRY ? h->fentry : h->kprobe;
+}
+
+static const char *hook_kind(const struct hook *h, enum attach_mode mode)
+{
+	if (h->tracepoint)
+		return "tp_btf";
+	if (mode == ATTACH_FENTRY)
+		return h->on_return ? "fexit" : "fentry";
+	return h->on_return ? "kretprobe" : "kprobe";
+}
 
 static bool kernel_has(const struct btf *btf, const struct hook *h)
 {
 	char name[128];
 
-	if (strcmp(h->kind, "tp_btf"))
+	if (!h->tracepoint)
 		return btf__find_by_name_kind(btf, h->target, BTF_KIND_FUNC) > 0;
 	snprintf(name, sizeof(name), "btf_trace_%s", h->target);
 	return btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) > 0;
@@ -150,22 +174,139 @@ struct session {
 	struct rmap_trace *skel;
 	struct bpf_link *links[NR_HOOKS];
 	unsigned int want;	/* what was asked for; loaded: what this kernel can give */
+	enum attach_mode mode;
 };
 
-/*
- * Open the skeleton, keep only the programs this kernel can attach that serve @want, and say what was chosen
- * and what was left out. A concern whose hooks are missing is dropped with a message, not a load failure.
- */
-static int session_open(struct session *s, unsigned int want, bool ringbuf, bool history, uint64_t pfn,
-			bool by_pfn, uint32_t pid)
+struct request {
+	unsigned int want;	/* WANT_* */
+	bool ringbuf, history;	/* trace: stream events; record: keep each PFN's last ones */
+	bool by_pfn;
+	uint64_t pfn;
+	uint32_t pid;
+	int attach;		/* -1: fentry, falling back to kprobes; else an attach_mode */
+};
+
+static void session_close(struct session *s)
 {
-	struct rmp_config cfg = { 0 };
-	struct btf *btf;
+	for (size_t i = 0; i < NR_HOOKS; i++)
+		bpf_link__destroy(s->links[i]);
+	rmap_trace__destroy(s->skel);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Which of this kernel's hooks serve @req, and what it cannot give (said, not failed on). */
+static unsigned int kernel_offer(const struct btf *btf, const struct request *req, bool *present)
+{
+	unsigned int have = 0;
+
+	for (size_t i = 0; i < NR_HOOKS; i++)
+		present[i] = kernel_has(btf, &hooks[i]);
+	for (unsigned int w = WANT_MIGRATE; w <= WANT_ZAP; w <<= 1)
+		if (kernel_serves(present, w))
+			have |= w;
+	for (unsigned int w = WANT_MIGRATE; w <= WANT_ZAP; w <<= 1) {
+		if (!(req->want & w) || (have & w))
+			continue;
+		fprintf(stderr, "%s: %s events are not available on this kernel: its BTF lacks", prog,
+			w == WANT_MIGRATE ? "migrate" : w == WANT_UNMAP ? "unmap" : "zap");
+		for (size_t i = 0; i < NR_HOOKS; i++)
+			if ((hooks[i].serves & w) && !present[i])
+				fprintf(stderr, " %s", hooks[i].target);
+		fprintf(stderr, "\n");
+	}
+	return req->want & have;
+}
+
+/* Load and attach one attach mode's programs; an rmapctl exit code, and the session closed on failure. */
+static int session_load(struct session *s, const struct request *req, unsigned int want, const bool *present,
+			enum attach_mode mode, uint64_t vmemmap)
+{
+	struct rmp_config cfg = {
+		.filter_pfn = req->pfn, .vmemmap_base_addr = vmemmap, .filter_pid = req->pid,
+		.filter_by_pfn = req->by_pfn, .want_ringbuf = req->ringbuf, .want_history = req->history,
+		.want_unmap = !!(want & WANT_UNMAP), .want_zap = !!(want & WANT_ZAP),
+	};
+	struct bpf_program *p;
+	unsigned int loaded = 0;
 	uint32_t zero = 0;
-	uint64_t vmemmap = 0;
-	unsigned int have = 0, loaded = 0;
-	bool present[NR_HOOKS];
 	int err;
+
+	s->want = want;
+	s->mode = mode;
+	s->skel = rmap_trace__open();
+	if (!s->skel) {
+		fprintf(stderr, "%s: cannot open the BPF programs: %s\n", prog, strerror(errno));
+		return EXIT_FAILURE_;
+	}
+	bpf_object__for_each_program(p, s->skel->obj)
+		bpf_program__set_autoload(p, false);
+	for (size_t i = 0; i < NR_HOOKS; i++) {
+		const char *name = hook_prog(&hooks[i], mode);
+		/* a pid filter needs the unmaps for migration to know which migrations are that process's */
+		unsigned int serves = hooks[i].serves | (req->pid && (hooks[i].serves & WANT_UNMAP) ? WANT_MIGRATE : 0);
+		bool use = name && present[i] && (serves & want);
+
+		if (use) {
+			bpf_program__set_autoload(bpf_object__find_program_by_name(s->skel->obj, name), true);
+			loaded++;
+		}
+		if (verbose && name)
+			fprintf(stderr, "%s: %-6s %s:%s (%s)%s\n", prog, use ? "attach" : "skip",
+				hook_kind(&hooks[i], mode), hooks[i].target, hooks[i].role,
+				use ? "" : present[i] ? ": not asked for" : ": not in this kernel's BTF");
+	}
+	if (verbose)
+		fprintf(stderr, "%s: struct page array base: %s\n", prog,
+			vmemmap ? "vmemmap_base (randomized)" : "fixed");
+	/* each mode sizes only the map it uses */
+	if (!req->ringbuf)
+		bpf_map__set_max_entries(s->skel->maps.events, getpagesize());
+	if (!req->history)
+		bpf_map__set_max_entries(s->skel->maps.history, 64);
+	err = rmap_trace__load(s->skel);
+	if (!err && bpf_map_update_elem(bpf_map__fd(s->skel->maps.settings), &zero, &cfg, BPF_ANY))
+		err = -errno;
+	if (err) {
+		fprintf(stderr, "%s: the kernel refused the %s programs: %s%s\n", prog,
+			mode == ATTACH_FENTRY ? "fentry" : "kprobe", strerror(-err),
+			verbose > 1 ? "" : " (-vv shows the verifier's log)");
+		session_close(s);
+		return err == -EPERM ? EXIT_PERMISSION : EXIT_FAILURE_;
+	}
+	for (size_t i = 0; i < NR_HOOKS; i++) {
+		const char *name = hook_prog(&hooks[i], mode);
+
+		p = name ? bpf_object__find_program_by_name(s->skel->obj, name) : NULL;
+		if (!p || !bpf_program__autoload(p))
+			continue;
+		s->links[i] = bpf_program__attach(p);
+		if (!s->links[i]) {
+			err = -errno;
+			fprintf(stderr, "%s: cannot attach %s:%s: %s\n", prog, hook_kind(&hooks[i], mode),
+				hooks[i].target, strerror(-err));
+			if (mode == ATTACH_KPROBE && !hooks[i].tracepoint &&
+			    access("/sys/bus/event_source/devices/kprobe", F_OK))
+				fprintf(stderr, "%s: this kernel has no kprobe PMU (CONFIG_KPROBE_EVENTS)\n", prog);
+			session_close(s);
+			return EXIT_FAILURE_;
+		}
+	}
+	if (verbose)
+		fprintf(stderr, "%s: %u programs attached\n", prog, loaded);
+	return EXIT_OK;
+}
+
+/*
+ * Load the programs @req needs, in the attach mode asked for: by default fentry/fexit (BPF trampolines) and,
+ * when the kernel refuses them, kprobes, saying so.
+ */
+static int session_open(struct session *s, const struct request *req)
+{
+	bool present[NR_HOOKS];
+	uint64_t vmemmap = 0;
+	unsigned int want;
+	struct btf *btf;
+	int rc;
 
 	memset(s, 0, sizeof(*s));
 	libbpf_set_print(libbpf_print);
@@ -179,106 +320,23 @@ static int session_open(struct session *s, unsigned int want, bool ringbuf, bool
 			"the CO-RE programs cannot load\n", prog);
 		return EXIT_NO_MODULE;
 	}
-	err = kallsyms_address("vmemmap_base", &vmemmap);
-	if (err == 0 && vmemmap == 0) {
+	if (kallsyms_address("vmemmap_base", &vmemmap) == 0 && vmemmap == 0) {
 		fprintf(stderr, "%s: /proc/kallsyms hides addresses (kernel.kptr_restrict): cannot turn pages into "
 			"PFNs\n", prog);
 		return EXIT_PERMISSION;
 	}
-	s->skel = rmap_trace__open();
-	if (!s->skel) {
-		fprintf(stderr, "%s: cannot open the BPF programs: %s\n", prog, strerror(errno));
-		return EXIT_FAILURE_;
-	}
-	for (size_t i = 0; i < NR_HOOKS; i++)
-		present[i] = kernel_has(btf, &hooks[i]);
-	for (unsigned int w = WANT_MIGRATE; w <= WANT_ZAP; w <<= 1)
-		if (kernel_serves(present, w))
-			have |= w;
-	for (unsigned int w = WANT_MIGRATE; w <= WANT_ZAP; w <<= 1) {
-		if (!(want & w) || (have & w))
-			continue;
-		fprintf(stderr, "%s: %s events are not available on this kernel: its BTF lacks", prog,
-			w == WANT_MIGRATE ? "migrate" : w == WANT_UNMAP ? "unmap" : "zap");
-		for (size_t i = 0; i < NR_HOOKS; i++)
-			if ((hooks[i].serves & w) && !present[i])
-				fprintf(stderr, " %s", hooks[i].target);
-		fprintf(stderr, "\n");
-	}
-	s->want = want & have;
-	if (!s->want) {
+	want = kernel_offer(btf, req, present);
+	if (!want) {
 		fprintf(stderr, "%s: nothing left to trace on this kernel\n", prog);
-		rmap_trace__destroy(s->skel);
 		return EXIT_NO_MODULE;
 	}
-	for (size_t i = 0; i < NR_HOOKS; i++) {
-		struct bpf_program *p = bpf_object__find_program_by_name(s->skel->obj, hooks[i].prog);
-		/* a pid filter needs the unmaps for migration to know which migrations are that process's */
-		unsigned int serves = hooks[i].serves | (pid && (hooks[i].serves & WANT_UNMAP) ? WANT_MIGRATE : 0);
-		bool use = present[i] && (serves & s->want);
-
-		bpf_program__set_autoload(p, use);
-		if (use)
-			loaded++;
-		if (verbose)
-			fprintf(stderr, "%s: %-6s %s:%s (%s)%s\n", prog, use ? "attach" : "skip", hooks[i].kind,
-				hooks[i].target, hooks[i].role,
-				use ? "" : present[i] ? ": not asked for" : ": not in this kernel's BTF");
+	rc = session_load(s, req, want, present, req->attach == ATTACH_KPROBE ? ATTACH_KPROBE : ATTACH_FENTRY,
+			  vmemmap);
+	if (rc == EXIT_FAILURE_ && req->attach < 0) {
+		fprintf(stderr, "%s: falling back to kprobes\n", prog);
+		rc = session_load(s, req, want, present, ATTACH_KPROBE, vmemmap);
 	}
-	cfg.want_ringbuf = ringbuf;
-	cfg.want_history = history;
-	cfg.want_unmap = !!(s->want & WANT_UNMAP);
-	cfg.want_zap = !!(s->want & WANT_ZAP);
-	cfg.filter_by_pfn = by_pfn;
-	cfg.filter_pfn = pfn;
-	cfg.filter_pid = pid;
-	cfg.vmemmap_base_addr = vmemmap;
-	if (verbose)
-		fprintf(stderr, "%s: struct page array base: %s\n", prog,
-			vmemmap ? "vmemmap_base (randomized)" : "fixed");
-	/* each mode sizes only the map it uses */
-	if (!ringbuf)
-		bpf_map__set_max_entries(s->skel->maps.events, getpagesize());
-	if (!history)
-		bpf_map__set_max_entries(s->skel->maps.history, 64);
-	err = rmap_trace__load(s->skel);
-	if (!err && bpf_map_update_elem(bpf_map__fd(s->skel->maps.settings), &zero, &cfg, BPF_ANY))
-		err = -errno;
-	if (err) {
-		fprintf(stderr, "%s: the kernel refused the BPF programs: %s%s\n", prog, strerror(-err),
-			verbose > 1 ? "" : " (-vv shows the verifier's log)");
-		rmap_trace__destroy(s->skel);
-		return err == -EPERM ? EXIT_PERMISSION : EXIT_FAILURE_;
-	}
-	for (size_t i = 0; i < NR_HOOKS; i++) {
-		struct bpf_program *p = bpf_object__find_program_by_name(s->skel->obj, hooks[i].prog);
-
-		if (!bpf_program__autoload(p))
-			continue;
-		s->links[i] = bpf_program__attach(p);
-		if (!s->links[i]) {
-			err = -errno;
-			fprintf(stderr, "%s: cannot attach %s:%s: %s\n", prog, hooks[i].kind, hooks[i].target,
-				strerror(-err));
-			if (strcmp(hooks[i].kind, "tp_btf") && access("/sys/bus/event_source/devices/kprobe", F_OK))
-				fprintf(stderr, "%s: this kernel has no kprobe PMU (CONFIG_KPROBE_EVENTS): unmap and "
-					"migrate events need kprobes\n", prog);
-			for (size_t k = 0; k < i; k++)
-				bpf_link__destroy(s->links[k]);
-			rmap_trace__destroy(s->skel);
-			return EXIT_FAILURE_;
-		}
-	}
-	if (verbose)
-		fprintf(stderr, "%s: %u programs attached\n", prog, loaded);
-	return EXIT_OK;
-}
-
-static void session_close(struct session *s)
-{
-	for (size_t i = 0; i < NR_HOOKS; i++)
-		bpf_link__destroy(s->links[i]);
-	rmap_trace__destroy(s->skel);
+	return rc;
 }
 
 static uint64_t stat_sum(int stats_fd, uint32_t stat)
@@ -444,12 +502,26 @@ static int on_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+static int parse_attach(const char *arg, int *attach)
+{
+	if (!strcmp(arg, "auto"))
+		*attach = -1;
+	else if (!strcmp(arg, "fentry"))
+		*attach = ATTACH_FENTRY;
+	else if (!strcmp(arg, "kprobe"))
+		*attach = ATTACH_KPROBE;
+	else
+		return -1;
+	return 0;
+}
+
 static void usage_trace(FILE *out)
 {
 	fprintf(out, "usage: %s trace [--pfn PFN|--pid PID] [--events migrate,unmap,zap] [--duration S] "
-		     "[--json-lines] [-v]\n"
+		     "[--json-lines] [--attach auto|fentry|kprobe] [-v]\n"
 		     "  stream unmap and migration events until Ctrl-C, SIGTERM or the duration ends;\n"
-		     "  default events: migrate,unmap (zap, every munmap/MADV_DONTNEED/exit, is noisy)\n", prog);
+		     "  default events: migrate,unmap (zap, every munmap/MADV_DONTNEED/exit, is noisy);\n"
+		     "  attach: fentry/fexit, or kprobes where the kernel has no BPF trampolines (auto)\n", prog);
 }
 
 static int parse_uint(const char *s, uint64_t max, uint64_t *v)
@@ -471,18 +543,18 @@ int cmd_trace(int argc, char **argv)
 		{ "events", required_argument, NULL, 'e' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "json-lines", no_argument, NULL, 'j' },
+		{ "attach", required_argument, NULL, 'a' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	struct request req = { .want = WANT_MIGRATE | WANT_UNMAP, .ringbuf = true, .attach = -1 };
 	struct trace_state st = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct ring_buffer *rb;
 	struct session s;
 	struct timespec t0, now;
-	uint64_t pfn = 0, pid = 0, duration = 0, lost;
-	unsigned int want = WANT_MIGRATE | WANT_UNMAP;
-	bool by_pfn = false;
+	uint64_t pid = 0, duration = 0, lost;
 	const char *why;
 	int c, rc, err = 0;
 
@@ -490,11 +562,11 @@ int cmd_trace(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (parse_pfn(optarg, &pfn, &why)) {
+			if (parse_pfn(optarg, &req.pfn, &why)) {
 				fprintf(stderr, "%s: bad PFN '%s': %s\n", prog, optarg, why);
 				return EXIT_USAGE;
 			}
-			by_pfn = true;
+			req.by_pfn = true;
 			break;
 		case 'P':
 			if (parse_uint(optarg, 0x7fffffff, &pid) || !pid) {
@@ -503,9 +575,15 @@ int cmd_trace(int argc, char **argv)
 			}
 			break;
 		case 'e':
-			if (parse_events(optarg, &want)) {
+			if (parse_events(optarg, &req.want)) {
 				fprintf(stderr, "%s: bad event list '%s': a comma-separated list of migrate, unmap, zap\n",
 					prog, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'a':
+			if (parse_attach(optarg, &req.attach)) {
+				fprintf(stderr, "%s: bad attach mode '%s': auto, fentry or kprobe\n", prog, optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -529,13 +607,14 @@ int cmd_trace(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc || (by_pfn && pid)) {
-		if (by_pfn && pid)
+	if (optind != argc || (req.by_pfn && pid)) {
+		if (req.by_pfn && pid)
 			fprintf(stderr, "%s: --pfn and --pid exclude each other\n", prog);
 		usage_trace(stderr);
 		return EXIT_USAGE;
 	}
-	rc = session_open(&s, want, true, false, pfn, by_pfn, (uint32_t)pid);
+	req.pid = (uint32_t)pid;
+	rc = session_open(&s, &req);
 	if (rc)
 		return rc;
 	rb = ring_buffer__new(bpf_map__fd(s.skel->maps.events), on_event, &st, NULL);
@@ -596,35 +675,34 @@ static int ensure_bpffs(void)
 	return 0;
 }
 
-static bool recorder_running(void)
-{
-	return access(PIN_HISTORY, F_OK) == 0;
-}
+#define LINK_PREFIX "link_"
 
 /* Remove every pin: the programs detach when their last link reference goes. */
 static int record_stop(void)
 {
-	char path[256];
+	char path[512];
+	struct dirent *d;
+	DIR *dir = opendir(PIN_DIR);
 
-	if (access(PIN_DIR, F_OK)) {
+	if (!dir) {
 		fprintf(stderr, "%s: the flight recorder is not running\n", prog);
 		return EXIT_FAILURE_;
 	}
-	for (size_t i = 0; i < NR_HOOKS; i++) {
-		snprintf(path, sizeof(path), PIN_DIR "/link_%s", hooks[i].prog);
-		unlink(path);
-	}
-	unlink(PIN_HISTORY);
-	unlink(PIN_STATS);
+	while ((d = readdir(dir)))
+		if (d->d_name[0] != '.') {
+			snprintf(path, sizeof(path), PIN_DIR "/%s", d->d_name);
+			unlink(path);
+		}
+	closedir(dir);
 	if (rmdir(PIN_DIR)) {
-		fprintf(stderr, "%s: %s: %s (not ours?)\n", prog, PIN_DIR, strerror(errno));
+		fprintf(stderr, "%s: %s: %s\n", prog, PIN_DIR, strerror(errno));
 		return EXIT_FAILURE_;
 	}
 	printf("flight recorder stopped\n");
 	return EXIT_OK;
 }
 
-static int record_start(unsigned int want)
+static int record_start(const struct request *req)
 {
 	char path[256];
 	struct session s;
@@ -632,14 +710,14 @@ static int record_start(unsigned int want)
 
 	if (ensure_bpffs())
 		return EXIT_FAILURE_;
-	if (recorder_running()) {
+	if (access(PIN_DIR, F_OK) == 0) {
 		fprintf(stderr, "%s: the flight recorder is already running (rmapctl record stop)\n", prog);
 		return EXIT_FAILURE_;
 	}
-	rc = session_open(&s, want, false, true, 0, false, 0);
+	rc = session_open(&s, req);
 	if (rc)
 		return rc;
-	if (mkdir(PIN_DIR, 0700) && errno != EEXIST) {
+	if (mkdir(PIN_DIR, 0700)) {
 		fprintf(stderr, "%s: %s: %s\n", prog, PIN_DIR, strerror(errno));
 		session_close(&s);
 		return EXIT_FAILURE_;
@@ -647,10 +725,12 @@ static int record_start(unsigned int want)
 	err = bpf_map__pin(s.skel->maps.history, PIN_HISTORY);
 	if (!err)
 		err = bpf_map__pin(s.skel->maps.stats, PIN_STATS);
+	/* named by what they hook, so that status and stop need no table */
 	for (size_t i = 0; i < NR_HOOKS && !err; i++) {
 		if (!s.links[i])
 			continue;
-		snprintf(path, sizeof(path), PIN_DIR "/link_%s", hooks[i].prog);
+		snprintf(path, sizeof(path), PIN_DIR "/" LINK_PREFIX "%s:%s", hook_kind(&hooks[i], s.mode),
+			 hooks[i].target);
 		err = bpf_link__pin(s.links[i], path);
 	}
 	if (err) {
@@ -722,10 +802,12 @@ static int record_status(void)
 	struct bpf_map_info info = { 0 };
 	uint32_t len = sizeof(info), map_ids[MAX_MAPS], nmaps = 0;
 	uint64_t key, next, used = 0, history_mem, map_mem = 0, prog_mem = 0;
-	char path[256];
+	char path[512];
+	struct dirent *d;
+	DIR *dir;
 	int fd, stats_fd, nprogs = 0;
 
-	if (!recorder_running()) {
+	if (access(PIN_DIR, F_OK)) {
 		printf("flight recorder: stopped\n");
 		return EXIT_OK;
 	}
@@ -741,18 +823,23 @@ static int record_status(void)
 	}
 	history_mem = fd_memlock(fd);
 	printf("flight recorder: running, pinned in %s\n", PIN_DIR);
-	for (size_t i = 0; i < NR_HOOKS; i++) {
+	dir = opendir(PIN_DIR);
+	while (dir && (d = readdir(dir))) {
 		int lfd;
 
-		snprintf(path, sizeof(path), PIN_DIR "/link_%s", hooks[i].prog);
+		if (strncmp(d->d_name, LINK_PREFIX, strlen(LINK_PREFIX)))
+			continue;
+		snprintf(path, sizeof(path), PIN_DIR "/%s", d->d_name);
 		lfd = bpf_obj_get(path);
 		if (lfd < 0)
 			continue;
 		nprogs++;
-		printf("  %s:%s\n", hooks[i].kind, hooks[i].target);
+		printf("  %s\n", d->d_name + strlen(LINK_PREFIX));
 		link_memory(lfd, map_ids, &nmaps, &prog_mem);
 		close(lfd);
 	}
+	if (dir)
+		closedir(dir);
 	for (uint32_t i = 0; i < nmaps; i++) {
 		int mfd = bpf_map_get_fd_by_id(map_ids[i]);
 
@@ -777,27 +864,33 @@ static int record_status(void)
 
 static void usage_record(FILE *out)
 {
-	fprintf(out, "usage: %s record start [--events migrate,unmap,zap] [-v] | stop | status\n"
+	fprintf(out, "usage: %s record start [--events migrate,unmap,zap] [--attach auto|fentry|kprobe] [-v]\n"
+		     "       %s record stop|status\n"
 		     "  a flight recorder: the programs stay attached with no process running, pinned in %s,\n"
 		     "  and keep the last %d events of up to %d PFNs; rmapctl pfn PFN --history reads it\n",
-		prog, PIN_DIR, RMP_HISTORY_DEPTH, RMP_HISTORY_ENTRIES);
+		prog, prog, PIN_DIR, RMP_HISTORY_DEPTH, RMP_HISTORY_ENTRIES);
 }
 
 int cmd_record(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "events", required_argument, NULL, 'e' },
+		{ "attach", required_argument, NULL, 'a' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	unsigned int want = WANT_MIGRATE | WANT_UNMAP;
+	struct request req = { .want = WANT_MIGRATE | WANT_UNMAP, .history = true, .attach = -1 };
+	bool options = false;
 	const char *sub;
 	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
-		if (c == 'e' && !parse_events(optarg, &want))
+		options = true;
+		if (c == 'e' && !parse_events(optarg, &req.want))
+			continue;
+		if (c == 'a' && !parse_attach(optarg, &req.attach))
 			continue;
 		if (c == 'v') {
 			verbose++;
@@ -807,8 +900,8 @@ int cmd_record(int argc, char **argv)
 			usage_record(stdout);
 			return EXIT_OK;
 		}
-		if (c == 'e')
-			fprintf(stderr, "%s: bad event list '%s'\n", prog, optarg);
+		if (c == 'e' || c == 'a')
+			fprintf(stderr, "%s: bad %s '%s'\n", prog, c == 'e' ? "event list" : "attach mode", optarg);
 		usage_record(stderr);
 		return EXIT_USAGE;
 	}
@@ -818,8 +911,8 @@ int cmd_record(int argc, char **argv)
 	}
 	sub = argv[optind];
 	if (!strcmp(sub, "start"))
-		return record_start(want);
-	if (want != (WANT_MIGRATE | WANT_UNMAP) || verbose) {
+		return record_start(&req);
+	if (options) {
 		fprintf(stderr, "%s: record %s takes no options\n", prog, sub);
 		return EXIT_USAGE;
 	}

@@ -12,6 +12,8 @@
 
 int test_failures;
 
+const char *verdict_tag = "";
+
 /* One verdict line, on the console and in the guest's results file (tests/guest/lib.sh) that init counts. */
 static void verdict(const char *what, const char *fmt, va_list ap)
 {
@@ -19,12 +21,12 @@ static void verdict(const char *what, const char *fmt, va_list ap)
 	va_list again;
 
 	va_copy(again, ap);
-	printf("%s: ", what);
+	printf("%s: %s", what, verdict_tag);
 	vprintf(fmt, ap);
 	printf("\n");
 	fflush(stdout);
 	if (results) {
-		fprintf(results, "%s: ", what);
+		fprintf(results, "%s: %s", what, verdict_tag);
 		vfprintf(results, fmt, again);
 		fprintf(results, "\n");
 		fclose(results);

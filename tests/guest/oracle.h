@@ -39,6 +39,7 @@ struct answer {
 };
 
 extern int test_failures;
+extern const char *verdict_tag;	/* printed before every verdict: which variant of a scenario ran */
 void result(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* say why */
 

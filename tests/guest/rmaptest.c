@@ -1312,6 +1312,11 @@ static bool trace_start(const char *const *args)
 	const char *argv[16] = { "rmapctl", "trace", "--json-lines" };
 	int n = 3;
 
+	if (getenv("TRACE_ATTACH")) {
+		argv[n++] = "--attach";
+		argv[n++] = getenv("TRACE_ATTACH");
+	}
+
 	for (int i = 0; args[i] && n < 15; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
@@ -1580,6 +1585,54 @@ static void scenario_trace_zap(void)
 	       matched);
 }
 
+/* A process that exits: its mm is torn down after it left it, and the zaps still name it. */
+static void scenario_trace_exit_zap(void)
+{
+	static struct event ev[16 * TRACE_PAGES];
+	char pid[16], b, *p = map_anon(TRACE_PAGES * PAGE);
+	const char *args[] = { "--pid", pid, "--events", "zap", NULL };
+	int ready[2], go[2], zaps = 0;
+	bool started;
+	pid_t child;
+	size_t n;
+
+	if (pipe(ready) || pipe(go))
+		exit(2);
+	child = fork();
+	if (child == 0) {
+		fill(p, TRACE_PAGES * PAGE, 19);
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &b, 1) != 1)
+			_exit(2);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	if (read(ready[0], &b, 1) != 1)
+		exit(2);
+	snprintf(pid, sizeof(pid), "%d", child);
+	started = trace_start(args);
+	if (!started) {
+		result(false, "trace-exit-zap: rmapctl trace starts");
+		kill(child, SIGKILL);
+	} else if (write(go[1], "g", 1) != 1) {
+		exit(2);
+	}
+	waitpid(child, NULL, 0);
+	close(ready[0]);
+	close(go[1]);
+	if (!started) {
+		munmap(p, TRACE_PAGES * PAGE);
+		return;
+	}
+	n = trace_stop("trace-exit-zap", ev, sizeof(ev) / sizeof(ev[0]));
+	for (size_t k = 0; k < n; k++)
+		zaps += !strcmp(ev[k].type, "zap") && ev[k].pid == child && ev[k].addr >= (unsigned long)p &&
+			ev[k].addr < (unsigned long)p + TRACE_PAGES * PAGE;
+	result(zaps == TRACE_PAGES, "trace-exit-zap: a process exits: %d zap events in its %d pages name it", zaps,
+	       TRACE_PAGES);
+	munmap(p, TRACE_PAGES * PAGE);
+}
+
 #ifndef MADV_HWPOISON
 #define MADV_HWPOISON 100
 #endif
@@ -1751,8 +1804,9 @@ static void scenario_trace_record(void)
 	uint64_t old, mid, now;
 	int rc, moved, mappers = 0;
 
-	rc = rmapctl("record start", out, sizeof(out));
-	result(rc == 0, "trace-record: rmapctl record start (exit %d)", rc);
+	snprintf(args, sizeof(args), "record start --attach %s", getenv("TRACE_ATTACH") ?: "auto");
+	rc = rmapctl(args, out, sizeof(out));
+	result(rc == 0, "trace-record: rmapctl %s (exit %d)", args, rc);
 	if (rc) {
 		printf("%s", out);
 		return;
@@ -1829,6 +1883,7 @@ static const struct scenario {
 	{ "trace-move-all", "trace", scenario_trace_move_all },
 	{ "trace-pageout", "trace", scenario_trace_pageout },
 	{ "trace-zap", "trace", scenario_trace_zap },
+	{ "trace-exit-zap", "trace", scenario_trace_exit_zap },
 	{ "trace-hwpoison", "trace", scenario_trace_hwpoison },
 	{ "trace-record", "trace", scenario_trace_record },
 	{ "trace-bench", "bench", scenario_trace_bench },
@@ -1860,6 +1915,13 @@ int main(int argc, char **argv)
 			return 2;
 		printf("0x%llx\n", (unsigned long long)find_pfn(bit, 0, 0, max_pfn_from_iomem()));
 		return 0;
+	}
+	/* the trace scenarios again through another attach mode: say which in every verdict */
+	if (getenv("TRACE_ATTACH")) {
+		static char tag[32];
+
+		snprintf(tag, sizeof(tag), "[%s] ", getenv("TRACE_ATTACH"));
+		verdict_tag = tag;
 	}
 	if ((argc == 2 || argc == 3) && !strcmp(argv[1], "list")) {
 		for (size_t s = 0; s < n; s++)

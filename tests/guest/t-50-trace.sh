@@ -11,29 +11,40 @@ else
 	fail "swap on a brd ramdisk"
 fi
 
-# Attach points come from the running kernel's BTF: the rmap removal hook of each line, said with -v.
-rmapctl trace -v --duration 1 >/tmp/v.out 2>&1
-rc=$?
-[ $rc -eq 0 ] && pass "trace -v --duration 1 exits 0" || { cat /tmp/v.out; fail "trace -v --duration 1" "exit $rc"; }
-for f in try_to_unmap_one try_to_migrate_one move_to_new_folio page_remove_rmap folio_remove_rmap_ptes \
-	folio_remove_rmap_pmd; do
-	if grep -q " $f\$" /proc/kallsyms; then
-		grep -qE "attach +kprobe:$f " /tmp/v.out && pass "trace -v: attaches $f (in kallsyms)" ||
-			{ cat /tmp/v.out; fail "trace -v: $f is in kallsyms but not attached"; }
-	else
-		grep -qE "skip +kprobe:$f .*not in this kernel's BTF" /tmp/v.out &&
-			pass "trace -v: skips $f and says why (not in kallsyms)" ||
-			{ cat /tmp/v.out; fail "trace -v: $f is not in kallsyms; -v does not say it is skipped"; }
-	fi
-done
+# Attach points come from the running kernel's BTF, in either attach mode: the rmap removal hook of each
+# line, said with -v, checked against the kernel's symbols.
+attach_points() { # MODE ENTRY-KIND RETURN-KIND
+	rmapctl trace -v --attach "$1" --duration 1 >/tmp/v.out 2>&1
+	rc=$?
+	[ $rc -eq 0 ] && pass "trace -v --attach $1 exits 0" || { cat /tmp/v.out; fail "trace -v --attach $1" "exit $rc"; }
+	for f in try_to_unmap_one try_to_migrate_one move_to_new_folio page_remove_rmap folio_remove_rmap_ptes \
+		folio_remove_rmap_pmd; do
+		if grep -q " $f\$" /proc/kallsyms; then
+			grep -qE "attach +($2|$3):$f " /tmp/v.out && pass "trace -v --attach $1: attaches $f (in kallsyms)" ||
+				{ cat /tmp/v.out; fail "trace -v --attach $1: $f is in kallsyms but not attached"; }
+		else
+			grep -qE "skip +($2|$3):$f .*not in this kernel's BTF" /tmp/v.out &&
+				pass "trace -v --attach $1: skips $f and says why (not in kallsyms)" ||
+				{ cat /tmp/v.out; fail "trace -v --attach $1: $f is not in kallsyms; -v does not say so"; }
+		fi
+	done
+}
+attach_points auto fentry fexit
+attach_points kprobe kprobe kretprobe
 
 expect_exit "trace: unknown event type is a usage error" 2 rmapctl trace --events migrate,bogus
 expect_exit "trace: --pfn with --pid is a usage error" 2 rmapctl trace --pfn 1 --pid 1
 expect_exit "trace: duration 0 is a usage error" 2 rmapctl trace --duration 0
 expect_exit "trace: bad PFN is a usage error" 2 rmapctl trace --pfn 12abc
+expect_exit "trace: unknown attach mode is a usage error" 2 rmapctl trace --attach uprobe
 expect_exit "record: unknown subcommand is a usage error" 2 rmapctl record begin
+expect_exit "record: stop takes no options" 2 rmapctl record stop --events zap
 expect_exit "record stop when stopped fails" 1 rmapctl record stop
 expect_exit "trace as nobody is refused" 4 rmaptest as-nobody rmapctl trace --duration 1
 
 run_group trace "tracing scenarios"
+# the same triggers through kprobes, the fallback for kernels without BPF trampolines
+check "load for the tracing scenarios through kprobes" load_module
+TRACE_ATTACH=kprobe rmaptest trace-move trace-move-all trace-pageout trace-record
+check "unload after the tracing scenarios through kprobes" unload_module
 swapoff /dev/ram0 2>/dev/null
