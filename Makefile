@@ -9,7 +9,7 @@ CFLAGS ?= -O2 -g
 USER_CFLAGS := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -DRMAPCTL_VERSION='"$(VERSION)"' -Iuserspace
 USER_SRCS := userspace/report.c userspace/json.c
 USER_HDRS := $(wildcard userspace/*.h)
-RMAPCTL_SRCS := userspace/rmapctl.c userspace/trace.c $(USER_SRCS)
+RMAPCTL_SRCS := userspace/rmapctl.c userspace/trace.c userspace/history.c $(USER_SRCS)
 RMAPCTL_DEPS := $(RMAPCTL_SRCS) $(USER_HDRS) module/rmap_probe.h bpf/rmap_trace.h $(BUILD)/bpf/rmap_trace.skel.h
 RMAPCTL_CFLAGS := $(USER_CFLAGS) -I$(BUILD)/bpf -Ibpf
 BPF_LIBS := -lbpf -lelf -lz
@@ -78,8 +78,13 @@ $(BUILD)/unit/test_report: tests/unit/test_report.c $(USER_SRCS) $(USER_HDRS)
 	@mkdir -p $(BUILD)/unit
 	$(CC) $(CFLAGS) $(USER_CFLAGS) -o $@ tests/unit/test_report.c $(USER_SRCS)
 
-unit: $(BUILD)/unit/test_report
+$(BUILD)/unit/test_history: tests/unit/test_history.c userspace/history.c userspace/history.h bpf/rmap_trace.h
+	@mkdir -p $(BUILD)/unit
+	$(CC) $(CFLAGS) $(USER_CFLAGS) -Ibpf -o $@ tests/unit/test_history.c userspace/history.c
+
+unit: $(BUILD)/unit/test_report $(BUILD)/unit/test_history
 	$(BUILD)/unit/test_report
+	$(BUILD)/unit/test_history
 
 # Everything: host unit tests, then every kernel line's guest suite. KERNELS= narrows the lines.
 check:

@@ -4,8 +4,9 @@
  *
  * The migrate: tracepoints carry no PFN pair: mm_migrate_pages_start/mm_migrate_pages only bracket one
  * migrate_pages() call with its reason, which is kept per task. Inside it, move_to_new_folio(dst, src, mode)
- * moves one folio's contents and returns 0 when they moved; a kretprobe reads that result. (The call that puts
- * the mappings back, remove_migration_ptes(), is inlined into its callers on 6.1: no probe there.)
+ * moves one folio's contents and returns 0 when they moved: fexit reads arguments and result at once, a
+ * kretprobe needs its kprobe to keep the arguments. (The call that puts the mappings back,
+ * remove_migration_ptes(), is inlined into its callers on 6.1: no probe there.)
  */
 #include "common.bpf.h"
 

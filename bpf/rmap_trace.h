@@ -8,7 +8,7 @@
 
 #define RMP_COMM_LEN		16
 /* Events the flight recorder keeps per PFN: the newest overwrite the oldest. */
-#define RMP_HISTORY_DEPTH	4
+#define RMP_HISTORY_DEPTH	8
 #define RMP_HISTORY_ENTRIES	16384
 #define RMP_RINGBUF_BYTES	(4 << 20)
 

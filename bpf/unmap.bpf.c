@@ -8,7 +8,7 @@
  * it in the same task for the same folio and vma: they leave their reason in unmap_ctx, and a removal that
  * matches it is an unmap through the reverse map; any other removal is the mm's own zap.
  *
- * The context is checked (same folio, same vma), not cleared on return: a kretprobe could miss and leave a
+ * The context is checked (same folio, same vma), not cleared on return: a return probe could miss and leave a
  * stale context behind, a check cannot.
  */
 #include "common.bpf.h"

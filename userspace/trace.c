@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 #include "rmap_trace.h"
 #include "rmap_trace.skel.h"
+#include "history.h"
 #include "report.h"
 #include "rmapctl.h"
 #include "trace.h"
@@ -184,6 +185,7 @@ struct request {
 	uint64_t pfn;
 	uint32_t pid;
 	int attach;		/* -1: fentry, falling back to kprobes; else an attach_mode */
+	uint32_t entries;	/* record: PFNs the history map holds */
 };
 
 static void session_close(struct session *s)
@@ -261,8 +263,7 @@ static int session_load(struct session *s, const struct request *req, unsigned i
 	/* each mode sizes only the map it uses */
 	if (!req->ringbuf)
 		bpf_map__set_max_entries(s->skel->maps.events, getpagesize());
-	if (!req->history)
-		bpf_map__set_max_entries(s->skel->maps.history, 64);
+	bpf_map__set_max_entries(s->skel->maps.history, req->history ? req->entries : 64);
 	err = rmap_trace__load(s->skel);
 	if (!err && bpf_map_update_elem(bpf_map__fd(s->skel->maps.settings), &zero, &cfg, BPF_ANY))
 		err = -errno;
@@ -864,11 +865,13 @@ static int record_status(void)
 
 static void usage_record(FILE *out)
 {
-	fprintf(out, "usage: %s record start [--events migrate,unmap,zap] [--attach auto|fentry|kprobe] [-v]\n"
+	fprintf(out, "usage: %s record start [--events migrate,unmap,zap] [--entries N] [--attach auto|fentry|kprobe] "
+		     "[-v]\n"
 		     "       %s record stop|status\n"
 		     "  a flight recorder: the programs stay attached with no process running, pinned in %s,\n"
-		     "  and keep the last %d events of up to %d PFNs; rmapctl pfn PFN --history reads it\n",
-		prog, prog, PIN_DIR, RMP_HISTORY_DEPTH, RMP_HISTORY_ENTRIES);
+		     "  and keep the last %d events of up to N PFNs (default %d, about %d bytes each);\n"
+		     "  rmapctl pfn PFN --history reads it\n",
+		prog, prog, PIN_DIR, RMP_HISTORY_DEPTH, RMP_HISTORY_ENTRIES, (int)sizeof(struct rmp_history) + 64);
 }
 
 int cmd_record(int argc, char **argv)
@@ -876,13 +879,16 @@ int cmd_record(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "events", required_argument, NULL, 'e' },
 		{ "attach", required_argument, NULL, 'a' },
+		{ "entries", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct request req = { .want = WANT_MIGRATE | WANT_UNMAP, .history = true, .attach = -1 };
+	struct request req = { .want = WANT_MIGRATE | WANT_UNMAP, .history = true, .attach = -1,
+			       .entries = RMP_HISTORY_ENTRIES };
 	bool options = false;
 	const char *sub;
+	uint64_t entries;
 	int c;
 
 	optind = 1;
@@ -892,6 +898,10 @@ int cmd_record(int argc, char **argv)
 			continue;
 		if (c == 'a' && !parse_attach(optarg, &req.attach))
 			continue;
+		if (c == 'n' && !parse_uint(optarg, 1U << 24, &entries) && entries >= 64) {
+			req.entries = (uint32_t)entries;
+			continue;
+		}
 		if (c == 'v') {
 			verbose++;
 			continue;
@@ -900,8 +910,9 @@ int cmd_record(int argc, char **argv)
 			usage_record(stdout);
 			return EXIT_OK;
 		}
-		if (c == 'e' || c == 'a')
-			fprintf(stderr, "%s: bad %s '%s'\n", prog, c == 'e' ? "event list" : "attach mode", optarg);
+		if (c == 'e' || c == 'a' || c == 'n')
+			fprintf(stderr, "%s: bad %s '%s'\n", prog,
+				c == 'e' ? "event list" : c == 'a' ? "attach mode" : "entry count (64 to 16777216)", optarg);
 		usage_record(stderr);
 		return EXIT_USAGE;
 	}
@@ -926,114 +937,64 @@ int cmd_record(int argc, char **argv)
 
 /* ---- history ---- */
 
-#define MAX_HOPS 16
-#define MAX_EVENTS (RMP_HISTORY_DEPTH * 10)
-
-static bool event_covers(const struct rmp_event *e, uint64_t pfn)
+static int map_lookup(void *ctx, uint64_t pfn, struct rmp_history *h)
 {
-	uint64_t nr = e->nr_pages ? e->nr_pages : 1;
-
-	if (pfn >= e->pfn && pfn < e->pfn + nr)
-		return true;
-	return e->type == RMP_EV_MIGRATE && pfn >= e->dst_pfn && pfn < e->dst_pfn + nr;
+	return bpf_map_lookup_elem(*(int *)ctx, &pfn, h);
 }
 
-static int by_time(const void *a, const void *b)
+struct history_out {
+	struct json *j;
+	size_t n;
+};
+
+static void history_emit(void *arg, const struct rmp_event *e)
 {
-	const struct rmp_event *x = a, *y = b;
+	struct history_out *out = arg;
 
-	return x->ts_ns < y->ts_ns ? -1 : x->ts_ns > y->ts_ns;
-}
-
-/*
- * Events about @pfn newer than @after: kept under the PFN itself, or under the head of a larger folio (up to
- * PMD order) or a batch of PTEs that covers it.
- */
-static size_t events_of(int fd, uint64_t pfn, uint64_t after, struct rmp_event *out)
-{
-	struct rmp_history h;
-	uint64_t key, prev = ~0ULL;
-	size_t n = 0, kept = 0;
-
-	for (int order = 0; order <= 9; order++) {
-		key = pfn & ~((1ULL << order) - 1);
-		if (key == prev)
-			continue;
-		prev = key;
-		if (bpf_map_lookup_elem(fd, &key, &h))
-			continue;
-		for (uint32_t i = 0; i < RMP_HISTORY_DEPTH && i < h.next && n < MAX_EVENTS; i++) {
-			const struct rmp_event *e = &h.ev[i];
-
-			if (e->ts_ns > after && event_covers(e, pfn))
-				out[n++] = *e;
-		}
+	out->n++;
+	if (out->j) {
+		event_write_json(out->j, e);
+	} else {
+		printf("  ");
+		event_print(e, stdout);
 	}
-	qsort(out, n, sizeof(*out), by_time);
-	/* the same migration is kept under its source and its destination: once is enough */
-	for (size_t i = 0; i < n; i++)
-		if (!kept || memcmp(&out[i], &out[kept - 1], sizeof(*out)))
-			out[kept++] = out[i];
-	return kept;
 }
 
 int history_print(uint64_t pfn, struct json *j, uint64_t *now_pfn)
 {
-	struct rmp_event ev[MAX_EVENTS];
-	uint64_t cur = pfn, after = 0;
-	int fd, hops;
+	struct history_out out = { .j = j };
+	struct history_source src = { .lookup = map_lookup };
+	int fd;
 
 	*now_pfn = pfn;
 	fd = bpf_obj_get(PIN_HISTORY);
 	if (fd < 0) {
-		if (errno == ENOENT)
+		int err = errno;
+
+		if (err == ENOENT)
 			fprintf(stderr, "%s: the flight recorder is not running (rmapctl record start): no history\n",
 				prog);
 		else
-			fprintf(stderr, "%s: %s: %s\n", prog, PIN_HISTORY, strerror(errno));
-		return errno == EACCES || errno == EPERM ? EXIT_PERMISSION : EXIT_FAILURE_;
+			fprintf(stderr, "%s: %s: %s\n", prog, PIN_HISTORY, strerror(err));
+		return err == EACCES || err == EPERM ? EXIT_PERMISSION : EXIT_FAILURE_;
 	}
+	src.ctx = &fd;
 	if (j) {
 		json_key(j, "history");
 		json_start_array(j);
 	} else {
 		printf("history of pfn 0x%llx (flight recorder):\n", (unsigned long long)pfn);
 	}
-	for (hops = 0; hops < MAX_HOPS; hops++) {
-		size_t n = events_of(fd, cur, after, ev), shown = n;
-		const struct rmp_event *moved = NULL;
-
-		/* once the contents moved away, later events at this PFN are about some other page */
-		for (size_t i = 0; i < n && !moved; i++)
-			if (ev[i].type == RMP_EV_MIGRATE && ev[i].ok && cur >= ev[i].pfn &&
-			    cur < ev[i].pfn + ev[i].nr_pages) {
-				moved = &ev[i];
-				shown = i + 1;
-			}
-		for (size_t i = 0; i < shown; i++) {
-			if (j) {
-				event_write_json(j, &ev[i]);
-			} else {
-				printf("  ");
-				event_print(&ev[i], stdout);
-			}
-		}
-		if (!n && !hops && !j)
-			printf("  nothing recorded\n");
-		if (!moved)
-			break;
-		/* follow the contents; only what happened to them after the move */
-		cur = moved->dst_pfn + (cur - moved->pfn);
-		after = moved->ts_ns;
-	}
+	*now_pfn = history_follow(&src, pfn, history_emit, &out);
 	close(fd);
 	if (j) {
 		json_end_array(j);
 		json_key(j, "now_pfn");
-		json_uint(j, cur);
-	} else if (cur != pfn) {
-		printf("contents now at pfn 0x%llx\n", (unsigned long long)cur);
+		json_uint(j, *now_pfn);
+	} else if (!out.n) {
+		printf("  nothing recorded\n");
+	} else if (*now_pfn != pfn) {
+		printf("contents now at pfn 0x%llx\n", (unsigned long long)*now_pfn);
 	}
-	*now_pfn = cur;
 	return EXIT_OK;
 }

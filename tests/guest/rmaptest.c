@@ -85,6 +85,19 @@ static void child_step(struct child *c, int n)
 	}
 }
 
+/* The last step, one the child may not survive (it exits, or the kernel kills it): no acknowledgement. */
+static void child_finish(struct child *c, int n)
+{
+	unsigned char b = (unsigned char)n;
+
+	if (write(c->cmd, &b, 1) == 1)
+		(void)!read(c->ack, &b, 1);	/* its ack, or EOF when it died */
+	kill(c->pid, SIGKILL);
+	waitpid(c->pid, NULL, 0);
+	close(c->cmd);
+	close(c->ack);
+}
+
 static void child_stop(struct child *c)
 {
 	kill(c->pid, SIGKILL);
@@ -1586,47 +1599,35 @@ static void scenario_trace_zap(void)
 }
 
 /* A process that exits: its mm is torn down after it left it, and the zaps still name it. */
+static void exit_step(int n, void *arg)
+{
+	if (n == 0)
+		fill(arg, TRACE_PAGES * PAGE, 19);
+	else
+		_exit(0);
+}
+
 static void scenario_trace_exit_zap(void)
 {
 	static struct event ev[16 * TRACE_PAGES];
-	char pid[16], b, *p = map_anon(TRACE_PAGES * PAGE);
+	char pid[16], *p = map_anon(TRACE_PAGES * PAGE);
 	const char *args[] = { "--pid", pid, "--events", "zap", NULL };
-	int ready[2], go[2], zaps = 0;
-	bool started;
-	pid_t child;
+	struct child c;
+	int zaps = 0;
 	size_t n;
 
-	if (pipe(ready) || pipe(go))
-		exit(2);
-	child = fork();
-	if (child == 0) {
-		fill(p, TRACE_PAGES * PAGE, 19);
-		if (write(ready[1], "r", 1) != 1 || read(go[0], &b, 1) != 1)
-			_exit(2);
-		_exit(0);
-	}
-	close(ready[1]);
-	close(go[0]);
-	if (read(ready[0], &b, 1) != 1)
-		exit(2);
-	snprintf(pid, sizeof(pid), "%d", child);
-	started = trace_start(args);
-	if (!started) {
+	child_start(&c, exit_step, p);
+	snprintf(pid, sizeof(pid), "%d", c.pid);
+	if (!trace_start(args)) {
 		result(false, "trace-exit-zap: rmapctl trace starts");
-		kill(child, SIGKILL);
-	} else if (write(go[1], "g", 1) != 1) {
-		exit(2);
-	}
-	waitpid(child, NULL, 0);
-	close(ready[0]);
-	close(go[1]);
-	if (!started) {
+		child_stop(&c);
 		munmap(p, TRACE_PAGES * PAGE);
 		return;
 	}
+	child_finish(&c, 1);
 	n = trace_stop("trace-exit-zap", ev, sizeof(ev) / sizeof(ev[0]));
 	for (size_t k = 0; k < n; k++)
-		zaps += !strcmp(ev[k].type, "zap") && ev[k].pid == child && ev[k].addr >= (unsigned long)p &&
+		zaps += !strcmp(ev[k].type, "zap") && ev[k].pid == c.pid && ev[k].addr >= (unsigned long)p &&
 			ev[k].addr < (unsigned long)p + TRACE_PAGES * PAGE;
 	result(zaps == TRACE_PAGES, "trace-exit-zap: a process exits: %d zap events in its %d pages name it", zaps,
 	       TRACE_PAGES);
@@ -1644,15 +1645,26 @@ static void scenario_trace_exit_zap(void)
  * Memory failure, injected (CONFIG_MEMORY_FAILURE): a child soft-offlines one page (the kernel migrates it,
  * reason memory_failure) and poisons another (the kernel unmaps it with TTU_HWPOISON, and may kill the child).
  */
+static void poison_step(int n, void *arg)
+{
+	char *p = arg;
+
+	if (n == 0)
+		fill(p, 2 * PAGE, 17);
+	else if (n == 1 && madvise(p, PAGE, MADV_SOFT_OFFLINE))
+		printf("  madvise(MADV_SOFT_OFFLINE): %s\n", strerror(errno));
+	else if (n == 2 && madvise(p + PAGE, PAGE, MADV_HWPOISON))
+		printf("  madvise(MADV_HWPOISON): %s\n", strerror(errno));
+}
+
 static void scenario_trace_hwpoison(void)
 {
 	static struct event ev[64];
-	int ready[2], go[2];
-	char pid[16], b, *p;
+	char pid[16], *p;
 	const char *args[] = { "--pid", pid, "--events", "migrate,unmap", NULL };
 	uint64_t soft, soft_now, hard;
 	int migrated = 0, poisoned = 0;
-	pid_t child;
+	struct child c;
 	size_t n;
 
 	if (access("/proc/sys/vm/memory_failure_early_kill", F_OK)) {
@@ -1660,50 +1672,25 @@ static void scenario_trace_hwpoison(void)
 		return;
 	}
 	p = map_anon(2 * PAGE);
-	if (pipe(ready) || pipe(go))
-		exit(2);
-	child = fork();
-	if (child == 0) {
-		fill(p, 2 * PAGE, 17);
-		if (write(ready[1], "r", 1) != 1 || read(go[0], &b, 1) != 1)
-			_exit(2);
-		if (madvise(p, PAGE, MADV_SOFT_OFFLINE))
-			printf("  madvise(MADV_SOFT_OFFLINE): %s\n", strerror(errno));
-		if (write(ready[1], "s", 1) != 1)
-			_exit(2);
-		if (madvise(p + PAGE, PAGE, MADV_HWPOISON))
-			printf("  madvise(MADV_HWPOISON): %s\n", strerror(errno));
-		if (write(ready[1], "h", 1) != 1 || read(go[0], &b, 1) != 1)
-			_exit(2);
-		_exit(0);
-	}
-	close(ready[1]);
-	close(go[0]);
-	if (read(ready[0], &b, 1) != 1)
-		exit(2);
-	soft = pfn_of(child, p);
-	hard = pfn_of(child, p + PAGE);
-	snprintf(pid, sizeof(pid), "%d", child);
+	child_start(&c, poison_step, p);
+	soft = pfn_of(c.pid, p);
+	hard = pfn_of(c.pid, p + PAGE);
+	snprintf(pid, sizeof(pid), "%d", c.pid);
 	if (!trace_start(args)) {
 		result(false, "trace-hwpoison: rmapctl trace starts");
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
+		child_stop(&c);
+		munmap(p, 2 * PAGE);
 		return;
 	}
-	if (write(go[1], "g", 1) != 1 || read(ready[0], &b, 1) != 1)
-		exit(2);
-	soft_now = pfn_of(child, p);
-	(void)!read(ready[0], &b, 1);	/* EOF if the poison killed the child */
+	child_step(&c, 1);
+	soft_now = pfn_of(c.pid, p);
+	child_finish(&c, 2);	/* the poison may kill the child */
 	n = trace_stop("trace-hwpoison", ev, sizeof(ev) / sizeof(ev[0]));
-	kill(child, SIGKILL);
-	waitpid(child, NULL, 0);
-	close(ready[0]);
-	close(go[1]);
 	munmap(p, 2 * PAGE);
 	for (size_t k = 0; k < n; k++) {
 		migrated += !strcmp(ev[k].type, "migrate") && ev[k].pfn == soft && ev[k].dst_pfn == soft_now &&
 			    ev[k].moved && !strcmp(ev[k].reason, "memory_failure");
-		poisoned += !strcmp(ev[k].type, "unmap") && ev[k].pfn == hard && ev[k].pid == child &&
+		poisoned += !strcmp(ev[k].type, "unmap") && ev[k].pfn == hard && ev[k].pid == c.pid &&
 			    ev[k].addr == (unsigned long)(p + PAGE) && !strcmp(ev[k].reason, "memory-failure");
 	}
 	result(soft_now && soft_now != soft && migrated == 1,
