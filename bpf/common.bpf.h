@@ -64,13 +64,6 @@ RMP_SHARED struct {
 	__type(value, struct rmp_history);
 } blank SEC(".maps");
 
-/* One event under construction per CPU (too big for the BPF stack). */
-RMP_SHARED struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct rmp_event);
-} scratch SEC(".maps");
 
 /* What one task's program leaves for its next one: a few in flight per CPU, stale ones age out of the LRU. */
 #define RMP_PER_THREAD_MAP(name, value_type)			\
@@ -212,27 +205,25 @@ static __always_inline void rmp_mm_owner(struct mm_struct *mm, struct rmp_event 
 	BPF_CORE_READ_STR_INTO(&ev->comm, owner, comm);
 }
 
+/* Per CPU, but atomic all the same: a preempted fentry program may share the CPU's counter with another. */
 static __always_inline void rmp_count(__u32 stat)
 {
 	__u64 *n = bpf_map_lookup_elem(&stats, &stat);
 
 	if (n)
-		*n += 1;
+		__sync_fetch_and_add(n, 1);
 }
 
-static __always_inline struct rmp_event *rmp_new_event(__u16 type)
+/*
+ * Events are built on the program's own stack: fentry programs run with only migration disabled, so another
+ * task's program may run on this CPU in between, and a per-CPU buffer would be shared with it.
+ */
+static __always_inline void rmp_event_init(struct rmp_event *ev, __u16 type)
 {
-	__u32 zero = 0;
-	struct rmp_event *ev = bpf_map_lookup_elem(&scratch, &zero);
-
-	if (!ev)
-		return NULL;
 	__builtin_memset(ev, 0, sizeof(*ev));
 	ev->type = type;
 	ev->ts_ns = bpf_ktime_get_ns();
-	return ev;
 }
-
 static __always_inline bool rmp_pfn_in(__u64 pfn, __u64 first, __u32 nr)
 {
 	return pfn >= first && pfn < first + (nr ? nr : 1);

@@ -43,7 +43,7 @@ static __always_inline void moved(struct folio *src, struct folio *dst, __u32 mo
 	__u32 tid = rmp_tid();
 	__u32 *why = bpf_map_lookup_elem(&migrate_reason, &tid);
 	const struct rmp_config *cfg = rmp_config();
-	struct rmp_event *ev;
+	struct rmp_event ev;
 	__u64 pfn, dst_pfn;
 	__u32 nr;
 
@@ -51,23 +51,21 @@ static __always_inline void moved(struct folio *src, struct folio *dst, __u32 mo
 		return;
 	pfn = rmp_page_to_pfn(cfg, src);
 	dst_pfn = rmp_page_to_pfn(cfg, dst);
-	ev = rmp_new_event(RMP_EV_MIGRATE);
-	if (!ev)
-		return;
-	ev->order = rmp_folio_order(src);
-	nr = 1U << ev->order;
+	rmp_event_init(&ev, RMP_EV_MIGRATE);
+	ev.order = rmp_folio_order(src);
+	nr = 1U << ev.order;
 	if (cfg->filter_by_pfn && !rmp_pfn_in(cfg->filter_pfn, pfn, nr) &&
 	    !rmp_pfn_in(cfg->filter_pfn, dst_pfn, nr))
 		return;
 	if (cfg->filter_pid && !bpf_map_lookup_elem(&pid_pfns, &pfn))
 		return;
-	ev->pfn = pfn;
-	ev->dst_pfn = dst_pfn;
-	ev->nr_pages = nr;
-	ev->ok = rc == 0;
-	ev->mode = mode;
-	ev->reason = why ? *why : RMP_REASON_UNKNOWN;
-	rmp_emit(cfg, ev);
+	ev.pfn = pfn;
+	ev.dst_pfn = dst_pfn;
+	ev.nr_pages = nr;
+	ev.ok = rc == 0;
+	ev.mode = mode;
+	ev.reason = why ? *why : RMP_REASON_UNKNOWN;
+	rmp_emit(cfg, &ev);
 }
 
 /* fexit sees the arguments and the result at once. */

@@ -86,7 +86,7 @@ static __always_inline int removed(struct folio *folio, struct page *page, __u32
 	__u32 tid = rmp_tid();
 	struct unmap_ctx *step = bpf_map_lookup_elem(&unmap_ctx, &tid);
 	const struct rmp_config *cfg = rmp_config();
-	struct rmp_event *ev;
+	struct rmp_event ev;
 	__u32 reason = RMP_WHY_NONE;
 	__u64 pfn;
 	__u8 one = 1;
@@ -100,25 +100,23 @@ static __always_inline int removed(struct folio *folio, struct page *page, __u32
 	pfn = rmp_page_to_pfn(cfg, page);
 	if (cfg->filter_by_pfn && !rmp_pfn_in(cfg->filter_pfn, pfn, nr))
 		return 0;
-	ev = rmp_new_event(reason ? RMP_EV_UNMAP : RMP_EV_ZAP);
-	if (!ev)
-		return 0;
-	rmp_mm_owner(BPF_CORE_READ(vma, vm_mm), ev);
-	if (cfg->filter_pid && ev->pid != cfg->filter_pid)
+	rmp_event_init(&ev, reason ? RMP_EV_UNMAP : RMP_EV_ZAP);
+	rmp_mm_owner(BPF_CORE_READ(vma, vm_mm), &ev);
+	if (cfg->filter_pid && ev.pid != cfg->filter_pid)
 		return 0;
 	/* the pid filter lets through the migrations of the pages it saw unmapped for migration */
 	if (cfg->filter_pid && reason == RMP_WHY_MIGRATION)
 		bpf_map_update_elem(&pid_pfns, &pfn, &one, BPF_ANY);
 	if (reason != RMP_WHY_NONE && !cfg->want_unmap)
 		return 0;
-	ev->pfn = pfn;
-	ev->dst_pfn = pfn;
-	ev->nr_pages = nr;
-	ev->reason = reason;
-	ev->level = level;
-	ev->order = rmp_folio_order(folio);
-	ev->addr = rmp_page_address(folio, page, vma);
-	rmp_emit(cfg, ev);
+	ev.pfn = pfn;
+	ev.dst_pfn = pfn;
+	ev.nr_pages = nr;
+	ev.reason = reason;
+	ev.level = level;
+	ev.order = rmp_folio_order(folio);
+	ev.addr = rmp_page_address(folio, page, vma);
+	rmp_emit(cfg, &ev);
 	return 0;
 }
 

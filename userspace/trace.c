@@ -357,33 +357,47 @@ static uint64_t stat_sum(int stats_fd, uint32_t stat)
 
 /* ---- event output ---- */
 
-/* The kernel's name for an enum value, from its BTF: MR_SYSCALL -> "syscall", MIGRATE_SYNC -> "sync". */
-static const char *kernel_enum_name(const char *type, uint32_t value, char *buf, size_t len)
+/* The names of one of the kernel's enums, from its BTF, looked up once (a BTF search is linear in its types). */
+struct enum_names {
+	const char *type;
+	bool loaded;
+	char name[32][24];	/* by value; "" unknown */
+};
+
+static struct enum_names migrate_reasons = { .type = "migrate_reason" };
+static struct enum_names migrate_modes = { .type = "migrate_mode" };
+
+/* MR_SYSCALL -> "syscall", MIGRATE_SYNC -> "sync": the kernel's name without its prefix, in lower case. */
+static const char *kernel_enum_name(struct enum_names *names, uint32_t value, char *buf, size_t len)
 {
 	struct btf *btf = vmlinux_btf();
 	const struct btf_type *t;
 	const struct btf_enum *e;
-	const char *name, *us;
+	const char *us;
 	int id;
 
-	snprintf(buf, len, value == RMP_REASON_UNKNOWN ? "?" : "%u", value);
-	if (!btf || value == RMP_REASON_UNKNOWN)
-		return buf;
-	id = btf__find_by_name_kind(btf, type, BTF_KIND_ENUM);
-	if (id <= 0)
-		return buf;
-	t = btf__type_by_id(btf, id);
-	e = btf_enum(t);
-	for (int i = 0; i < btf_vlen(t); i++, e++) {
-		if ((uint32_t)e->val != value)
-			continue;
-		name = btf__name_by_offset(btf, e->name_off);
-		us = strchr(name, '_');
-		snprintf(buf, len, "%s", us ? us + 1 : name);
-		for (char *c = buf; *c; c++)
-			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
-		break;
+	if (!names->loaded && btf && (id = btf__find_by_name_kind(btf, names->type, BTF_KIND_ENUM)) > 0) {
+		t = btf__type_by_id(btf, id);
+		e = btf_enum(t);
+		for (int i = 0; i < btf_vlen(t); i++, e++) {
+			const char *name = btf__name_by_offset(btf, e->name_off);
+			char *n;
+
+			if (e->val < 0 || e->val >= 32)
+				continue;
+			us = strchr(name, '_');
+			n = names->name[e->val];
+			snprintf(n, sizeof(names->name[0]), "%s", us ? us + 1 : name);
+			for (; *n; n++)
+				*n = (char)(*n >= 'A' && *n <= 'Z' ? *n - 'A' + 'a' : *n);
+		}
 	}
+	names->loaded = true;
+	if (value == RMP_REASON_UNKNOWN)
+		return "?";
+	if (value < 32 && names->name[value][0])
+		return names->name[value];
+	snprintf(buf, len, "%u", value);
 	return buf;
 }
 
@@ -410,8 +424,8 @@ static void event_print(const struct rmp_event *e, FILE *out)
 		(unsigned long long)(e->ts_ns % 1000000000 / 1000), event_name(e), (unsigned long long)e->pfn);
 	if (e->type == RMP_EV_MIGRATE) {
 		fprintf(out, " -> 0x%llx order %u reason %s mode %s %s\n", (unsigned long long)e->dst_pfn,
-			e->order, kernel_enum_name("migrate_reason", e->reason, why, sizeof(why)),
-			kernel_enum_name("migrate_mode", e->mode, mode, sizeof(mode)),
+			e->order, kernel_enum_name(&migrate_reasons, e->reason, why, sizeof(why)),
+			kernel_enum_name(&migrate_modes, e->mode, mode, sizeof(mode)),
 			e->ok ? "moved" : "failed (contents stayed)");
 		return;
 	}
@@ -449,9 +463,9 @@ static void event_write_json(struct json *j, const struct rmp_event *e)
 		json_key(j, "moved");
 		json_bool(j, e->ok);
 		json_key(j, "reason");
-		json_string(j, kernel_enum_name("migrate_reason", e->reason, buf, sizeof(buf)));
+		json_string(j, kernel_enum_name(&migrate_reasons, e->reason, buf, sizeof(buf)));
 		json_key(j, "mode");
-		json_string(j, kernel_enum_name("migrate_mode", e->mode, buf, sizeof(buf)));
+		json_string(j, kernel_enum_name(&migrate_modes, e->mode, buf, sizeof(buf)));
 	} else {
 		snprintf(comm, sizeof(comm), "%.*s", RMP_COMM_LEN, e->comm);
 		json_key(j, "pid");

@@ -1786,7 +1786,7 @@ static void scenario_trace_record(void)
 {
 	static char out[65536];
 	struct child c[2];
-	char args[64], *p;
+	char args[64], want[64], *p;
 	const char *now_part, *hop1, *hop2;
 	uint64_t old, mid, now;
 	int rc, moved, mappers = 0;
@@ -1829,6 +1829,13 @@ static void scenario_trace_record(void)
 	       mappers);
 	if (!hop2 || mappers != 2)
 		printf("%s\n", out);
+	/* the same for a person: the events, where the contents are now, and who maps them there */
+	snprintf(args, sizeof(args), "pfn 0x%llx --history", (unsigned long long)old);
+	rc = rmapctl(args, out, sizeof(out));
+	snprintf(want, sizeof(want), "-> 0x%llx order 0 reason syscall", (unsigned long long)mid);
+	result(rc == 0 && strstr(out, "history of pfn") && strstr(out, want) && strstr(out, "verdict complete"),
+	       "trace-record: pfn --history, human: names the move (%s) and reports the mappings", want);
+	printf("%s", out);
 	rc = rmapctl("record status", out, sizeof(out));
 	result(rc == 0 && strstr(out, "running") && strstr(out, "memory:"), "trace-record: record status says it runs "
 	       "and what it costs");

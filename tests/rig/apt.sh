@@ -9,13 +9,17 @@ RIG_APT=$RIG_CACHE/apt
 rig_apt_setup() {
 	mkdir -p "$RIG_APT/lists/partial" "$RIG_APT/cache/archives/partial"
 	local key=/usr/share/keyrings/debian-archive-keyring.gpg
-	cat > "$RIG_APT/sources.list.new" <<EOS
+	# A temporary file of this process's own, renamed into place: two rigs may set up at once.
+	local tmp
+	tmp=$(mktemp "$RIG_APT/sources.list.XXXXXX")
+	cat > "$tmp" <<EOS
 deb [signed-by=$key] http://deb.debian.org/debian bookworm main
 deb [signed-by=$key] http://deb.debian.org/debian bookworm-updates main
 deb [signed-by=$key] http://deb.debian.org/debian-security bookworm-security main
 deb [signed-by=$key] http://deb.debian.org/debian bookworm-backports main
 EOS
-	mv "$RIG_APT/sources.list.new" "$RIG_APT/sources.list"
+	chmod 644 "$tmp"
+	mv "$tmp" "$RIG_APT/sources.list"
 	# Refresh the lists at most once a day.
 	if [ -z "$(find "$RIG_APT/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
 		rig_apt apt-get -q update >&2
