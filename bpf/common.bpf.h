@@ -64,7 +64,6 @@ RMP_SHARED struct {
 	__type(value, struct rmp_history);
 } blank SEC(".maps");
 
-
 /* What one task's program leaves for its next one: a few in flight per CPU, stale ones age out of the LRU. */
 #define RMP_PER_THREAD_MAP(name, value_type)			\
 	struct {						\
@@ -152,11 +151,6 @@ static __always_inline struct folio *rmp_page_folio(struct page *page)
 	return (struct folio *)((head & 1) ? head - 1 : (unsigned long)page);
 }
 
-static __always_inline bool rmp_folio_is_anon(struct folio *folio)
-{
-	return (unsigned long)BPF_CORE_READ(folio, mapping) & 1;
-}
-
 #define RMP_VM_HUGETLB	0x00400000UL
 
 /*
@@ -224,6 +218,7 @@ static __always_inline void rmp_event_init(struct rmp_event *ev, __u16 type)
 	ev->type = type;
 	ev->ts_ns = bpf_ktime_get_ns();
 }
+
 static __always_inline bool rmp_pfn_in(__u64 pfn, __u64 first, __u32 nr)
 {
 	return pfn >= first && pfn < first + (nr ? nr : 1);

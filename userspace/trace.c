@@ -32,7 +32,11 @@
 #define PIN_STATS PIN_DIR "/stats"
 #define BPF_FS_MAGIC_ 0xcafe4a11
 
-enum { WANT_MIGRATE = 1, WANT_UNMAP = 2, WANT_ZAP = 4 };
+/* Event kinds asked for, one bit per rmp_event_type, and their names: one table for parsing and printing. */
+#define WANT(type) (1U << ((type) - 1))
+enum { WANT_MIGRATE = WANT(RMP_EV_MIGRATE), WANT_UNMAP = WANT(RMP_EV_UNMAP), WANT_ZAP = WANT(RMP_EV_ZAP) };
+static const char *const event_kinds[] = { "migrate", "unmap", "zap" };	/* by type - 1 */
+#define NR_KINDS (sizeof(event_kinds) / sizeof(event_kinds[0]))
 
 static int verbose;	/* -v: the attach points chosen; -vv: libbpf's own log too */
 
@@ -159,16 +163,28 @@ static int parse_events(const char *list, unsigned int *want)
 	*want = 0;
 	snprintf(buf, sizeof(buf), "%s", list);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "migrate"))
-			*want |= WANT_MIGRATE;
-		else if (!strcmp(tok, "unmap"))
-			*want |= WANT_UNMAP;
-		else if (!strcmp(tok, "zap"))
-			*want |= WANT_ZAP;
-		else
+		size_t k = 0;
+
+		while (k < NR_KINDS && strcmp(tok, event_kinds[k]))
+			k++;
+		if (k == NR_KINDS)
 			return -1;
+		*want |= 1U << k;
 	}
 	return *want ? 0 : -1;
+}
+
+/* The kinds in @want, comma-separated, as --events takes them. */
+static const char *events_list(unsigned int want)
+{
+	static char buf[32];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t k = 0; k < NR_KINDS; k++)
+		if (want & (1U << k))
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "," : "", event_kinds[k]);
+	return buf;
 }
 
 struct session {
@@ -203,14 +219,15 @@ static unsigned int kernel_offer(const struct btf *btf, const struct request *re
 
 	for (size_t i = 0; i < NR_HOOKS; i++)
 		present[i] = kernel_has(btf, &hooks[i]);
-	for (unsigned int w = WANT_MIGRATE; w <= WANT_ZAP; w <<= 1)
-		if (kernel_serves(present, w))
-			have |= w;
-	for (unsigned int w = WANT_MIGRATE; w <= WANT_ZAP; w <<= 1) {
+	for (size_t k = 0; k < NR_KINDS; k++)
+		if (kernel_serves(present, 1U << k))
+			have |= 1U << k;
+	for (size_t k = 0; k < NR_KINDS; k++) {
+		unsigned int w = 1U << k;
+
 		if (!(req->want & w) || (have & w))
 			continue;
-		fprintf(stderr, "%s: %s events are not available on this kernel: its BTF lacks", prog,
-			w == WANT_MIGRATE ? "migrate" : w == WANT_UNMAP ? "unmap" : "zap");
+		fprintf(stderr, "%s: %s events are not available on this kernel: its BTF lacks", prog, event_kinds[k]);
 		for (size_t i = 0; i < NR_HOOKS; i++)
 			if ((hooks[i].serves & w) && !present[i])
 				fprintf(stderr, " %s", hooks[i].target);
@@ -403,7 +420,7 @@ static const char *kernel_enum_name(struct enum_names *names, uint32_t value, ch
 
 static const char *event_name(const struct rmp_event *e)
 {
-	return e->type == RMP_EV_MIGRATE ? "migrate" : e->type == RMP_EV_UNMAP ? "unmap" : "zap";
+	return e->type >= RMP_EV_MIGRATE && e->type <= RMP_EV_ZAP ? event_kinds[e->type - 1] : "?";
 }
 
 static const char *unmap_reason(uint32_t reason)
@@ -641,9 +658,7 @@ int cmd_trace(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	fprintf(stderr, "%s: tracing %s%s%s; Ctrl-C ends\n", prog,
-		s.want & WANT_MIGRATE ? "migrate " : "", s.want & WANT_UNMAP ? "unmap " : "",
-		s.want & WANT_ZAP ? "zap " : "");
+	fprintf(stderr, "%s: tracing %s; Ctrl-C ends\n", prog, events_list(s.want));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!stopping) {
 		err = ring_buffer__poll(rb, 100);
@@ -754,9 +769,8 @@ static int record_start(const struct request *req)
 		record_stop();
 		return EXIT_FAILURE_;
 	}
-	printf("flight recorder started: %s%s%s, last %d events of up to %u PFNs, pinned in %s\n",
-	       s.want & WANT_MIGRATE ? "migrate " : "", s.want & WANT_UNMAP ? "unmap " : "",
-	       s.want & WANT_ZAP ? "zap " : "", RMP_HISTORY_DEPTH,
+	printf("flight recorder started: %s, last %d events of up to %u PFNs, pinned in %s\n",
+	       events_list(s.want), RMP_HISTORY_DEPTH,
 	       bpf_map__max_entries(s.skel->maps.history), PIN_DIR);
 	session_close(&s);	/* the pins keep it all alive */
 	return EXIT_OK;
