@@ -163,7 +163,7 @@ size_t pagemap_owners(uint64_t pfn, struct owner **out)
 	return n;
 }
 
-static void json_str(const char *json, const char *key, char *out, size_t size)
+void json_str(const char *json, const char *key, char *out, size_t size)
 {
 	char pat[64];
 	const char *p;
@@ -179,29 +179,56 @@ static void json_str(const char *json, const char *key, char *out, size_t size)
 	out[i] = '\0';
 }
 
-/* Run rmapctl pfn PFN --json and pick out what the tests compare. */
-int ask(uint64_t pfn, struct answer *a)
+uint64_t json_u64(const char *json, const char *key)
 {
-	char cmd[96];
-	size_t len = 0, cap = 1 << 16, ncap = 0;
+	char pat[64];
 	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(json, pat);
+	if (!p)
+		return 0;
+	p += strlen(pat);
+	if (*p == '"')	/* "0x..." addresses */
+		p++;
+	return strtoull(p, NULL, 0);
+}
+
+char *rmapctl_output(const char *args, int *exit_code)
+{
+	char cmd[256], *out;
+	size_t len = 0, cap = 1 << 16;
 	FILE *f;
 	int status;
 
-	memset(a, 0, sizeof(*a));
-	snprintf(cmd, sizeof(cmd), "rmapctl pfn --json %llu 2>&1", (unsigned long long)pfn);
+	snprintf(cmd, sizeof(cmd), "rmapctl %s 2>&1", args);
 	f = popen(cmd, "r");
 	if (!f)
-		return -1;
-	a->raw = malloc(cap);
-	for (size_t got; (got = fread(a->raw + len, 1, cap - len - 1, f)) > 0;) {
+		return NULL;
+	out = malloc(cap);
+	for (size_t got; (got = fread(out + len, 1, cap - len - 1, f)) > 0;) {
 		len += got;
 		if (cap - len < 4096)
-			a->raw = realloc(a->raw, cap *= 2);
+			out = realloc(out, cap *= 2);
 	}
-	a->raw[len] = '\0';
+	out[len] = '\0';
 	status = pclose(f);
-	a->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	*exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	return out;
+}
+
+/* Run rmapctl pfn PFN --json and pick out what the tests compare. */
+int ask(uint64_t pfn, struct answer *a)
+{
+	char args[64];
+	const char *p;
+	size_t ncap = 0;
+
+	memset(a, 0, sizeof(*a));
+	snprintf(args, sizeof(args), "pfn --json %llu", (unsigned long long)pfn);
+	a->raw = rmapctl_output(args, &a->exit_code);
+	if (!a->raw)
+		return -1;
 	json_str(a->raw, "kind", a->kind, sizeof(a->kind));
 	json_str(a->raw, "verdict", a->verdict, sizeof(a->verdict));
 	json_str(a->raw, "level", a->level, sizeof(a->level));

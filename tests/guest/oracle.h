@@ -50,6 +50,12 @@ uint64_t kpageflags(uint64_t pfn);
 /* Every (pid, vaddr) that maps @pfn according to every process's pagemap, sorted. */
 size_t pagemap_owners(uint64_t pfn, struct owner **out);
 
+/* rmapctl ARGS' output (stdout and stderr, malloc'd) and exit code; NULL if it could not be run. */
+char *rmapctl_output(const char *args, int *exit_code);
+/* The value of "key" in rmapctl's JSON, first occurrence from @json on: a string, or a number (or "0x..."). */
+void json_str(const char *json, const char *key, char *out, size_t size);
+uint64_t json_u64(const char *json, const char *key);
+
 int ask(uint64_t pfn, struct answer *a);
 void answer_free(struct answer *a);
 

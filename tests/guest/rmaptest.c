@@ -1272,38 +1272,6 @@ struct event {
 	bool moved;
 };
 
-/* The few members the tests read, from one line of rmapctl's JSON (keys are unique within a line). */
-static uint64_t json_u64(const char *line, const char *key)
-{
-	char pat[48];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(line, pat);
-	if (!p)
-		return 0;
-	p += strlen(pat);
-	if (*p == '"')
-		p++;
-	return strtoull(p, NULL, 0);
-}
-
-static void json_str(const char *line, const char *key, char *out, size_t len)
-{
-	char pat[48];
-	const char *p, *end;
-
-	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-	out[0] = '\0';
-	p = strstr(line, pat);
-	if (!p)
-		return;
-	p += strlen(pat);
-	end = strchr(p, '"');
-	if (end)
-		snprintf(out, len, "%.*s", (int)(end - p), p);
-}
-
 static pid_t tracer;
 
 /* A whole small file (rmapctl's messages, /proc/swaps), or "" */
@@ -1763,28 +1731,23 @@ static void scenario_trace_bench(void)
 	       "to untraced", with_def / off, with_zap / off);
 }
 
-/* Run rmapctl with @args, its stdout into @out; the exit code. */
-static int rmapctl(const char *args, char *out, size_t len)
+/* rmapctl ARGS into *@out (freeing what it held, "" if it could not run); the exit code. */
+static int rmapctl_into(char **out, const char *args)
 {
-	char cmd[256];
-	size_t n = 0;
-	FILE *f;
-	int status;
+	int rc;
 
-	snprintf(cmd, sizeof(cmd), "rmapctl %s 2>&1", args);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	while (n + 1 < len && fgets(out + n, (int)(len - n), f))
-		n += strlen(out + n);
-	out[n] = '\0';
-	status = pclose(f);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	free(*out);
+	*out = rmapctl_output(args, &rc);
+	if (!*out) {
+		*out = strdup("");
+		rc = -1;
+	}
+	return rc;
 }
 
 static void scenario_trace_record(void)
 {
-	static char out[65536];
+	char *out = NULL;
 	struct child c[2];
 	char args[64], want[64], *p;
 	const char *now_part, *hop1, *hop2;
@@ -1792,10 +1755,11 @@ static void scenario_trace_record(void)
 	int rc, moved, mappers = 0;
 
 	snprintf(args, sizeof(args), "record start --attach %s", getenv("TRACE_ATTACH") ?: "auto");
-	rc = rmapctl(args, out, sizeof(out));
+	rc = rmapctl_into(&out, args);
 	result(rc == 0, "trace-record: rmapctl %s (exit %d)", args, rc);
 	if (rc) {
 		printf("%s", out);
+		free(out);
 		return;
 	}
 	p = map_anon(PAGE);
@@ -1809,7 +1773,7 @@ static void scenario_trace_record(void)
 	moved += move_to_other_node(p, 1, MPOL_MF_MOVE_ALL);
 	now = pfn_of(getpid(), p);
 	snprintf(args, sizeof(args), "pfn 0x%llx --history --json", (unsigned long long)old);
-	rc = rmapctl(args, out, sizeof(out));
+	rc = rmapctl_into(&out, args);
 	hop1 = strstr(out, "\"event\":\"migrate\"");
 	hop2 = hop1 ? strstr(hop1 + 1, "\"event\":\"migrate\"") : NULL;
 	now_part = strstr(out, "\"now\":");
@@ -1831,24 +1795,25 @@ static void scenario_trace_record(void)
 		printf("%s\n", out);
 	/* the same for a person: the events, where the contents are now, and who maps them there */
 	snprintf(args, sizeof(args), "pfn 0x%llx --history", (unsigned long long)old);
-	rc = rmapctl(args, out, sizeof(out));
+	rc = rmapctl_into(&out, args);
 	snprintf(want, sizeof(want), "-> 0x%llx order 0 reason syscall", (unsigned long long)mid);
 	result(rc == 0 && strstr(out, "history of pfn") && strstr(out, want) && strstr(out, "verdict complete"),
 	       "trace-record: pfn --history, human: names the move (%s) and reports the mappings", want);
 	printf("%s", out);
-	rc = rmapctl("record status", out, sizeof(out));
+	rc = rmapctl_into(&out, "record status");
 	result(rc == 0 && strstr(out, "running") && strstr(out, "memory:"), "trace-record: record status says it runs "
 	       "and what it costs");
 	printf("%s", out);
-	rc = rmapctl("record start", out, sizeof(out));
+	rc = rmapctl_into(&out, "record start");
 	result(rc == 1 && strstr(out, "already running"), "trace-record: a second record start is refused (exit %d)", rc);
-	rc = rmapctl("record stop", out, sizeof(out));
+	rc = rmapctl_into(&out, "record stop");
 	result(rc == 0 && access("/sys/fs/bpf/rmap_probe", F_OK), "trace-record: record stop removes the pins");
-	rc = rmapctl(args, out, sizeof(out));
+	rc = rmapctl_into(&out, args);
 	result(rc == 1 && strstr(out, "not running"), "trace-record: --history without the recorder says so (exit %d)", rc);
 	for (int i = 0; i < 2; i++)
 		child_stop(&c[i]);
 	munmap(p, PAGE);
+	free(out);
 }
 
 static const struct scenario {
