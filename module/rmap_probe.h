@@ -2,6 +2,7 @@
 #ifndef RMAP_PROBE_H
 #define RMAP_PROBE_H
 
+#include <linux/mm_types.h>
 #include <linux/sched.h>
 #include <linux/types.h>
 
@@ -44,12 +45,38 @@ struct rmp_report {
 	size_t nr_maps, cap_maps;
 };
 
+/* The page flags a report names, in the order of rmp_flag_names[]. */
+enum {
+	RMP_F_LOCKED, RMP_F_REFERENCED, RMP_F_UPTODATE, RMP_F_DIRTY, RMP_F_LRU, RMP_F_ACTIVE,
+	RMP_F_WORKINGSET, RMP_F_WRITEBACK, RMP_F_RECLAIM, RMP_F_SWAPBACKED, RMP_F_SWAPCACHE,
+	RMP_F_UNEVICTABLE, RMP_F_MLOCKED, RMP_F_RESERVED, RMP_F_PRIVATE, RMP_F_HWPOISON,
+	RMP_F_HEAD, RMP_F_TAIL, RMP_F_THP, RMP_F_HUGETLB, RMP_F_ANON, RMP_F_KSM, RMP_F_MAPPED,
+	RMP_F_SLAB, RMP_F_BUDDY, RMP_F_PGTABLE, RMP_F_ZERO, RMP_NR_FLAGS
+};
+
 extern const char * const rmp_flag_names[];
 extern const char * const rmp_verdict_names[];
 extern const char * const rmp_level_names[];
 
+/* query.c: the whole answer for one PFN */
 int rmp_query(unsigned long pfn, struct rmp_report *r);
 void rmp_report_free(struct rmp_report *r);
+
+/* The steps, one file each: lookup.c (the page tables), walk.c (anon and file), ksm.c (the KSM search). */
+int rmp_check_vma(struct rmp_report *r, struct vm_area_struct *vma, unsigned long addr, unsigned long pfn);
+int rmp_walk_anon(struct rmp_report *r, struct folio *folio, struct page *page);
+int rmp_walk_file(struct rmp_report *r, struct folio *folio, struct page *page);
+struct address_space *rmp_file_mapping(struct folio *folio);
+int rmp_walk_ksm(struct rmp_report *r, struct folio *folio, struct page *page);
+
+/* report.c: a growing text buffer (a report has one line per mapping, a libc page thousands) and the format */
+struct rmp_text {
+	char *buf;
+	size_t len, cap;
+	int err;
+};
+
+void rmp_format(struct rmp_text *t, const struct rmp_report *r);
 
 int rmap_probe_debugfs_init(void);
 void rmap_probe_debugfs_exit(void);

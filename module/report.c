@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The report's text: line-oriented key=value pairs, the format README.md documents ("The module's interface").
+ */
+#include <linux/ctype.h>
+#include <linux/kdev_t.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include "rmap_probe.h"
+
+static __printf(2, 3) void rmp_printf(struct rmp_text *t, const char *fmt, ...)
+{
+	va_list args;
+	size_t need;
+
+	if (t->err)
+		return;
+	va_start(args, fmt);
+	need = vsnprintf(NULL, 0, fmt, args);
+	va_end(args);
+	if (t->len + need + 1 > t->cap) {
+		size_t cap = max(2 * t->cap, t->len + need + 1);
+		char *buf = kvmalloc(cap, GFP_KERNEL);
+
+		if (!buf) {
+			t->err = -ENOMEM;
+			return;
+		}
+		if (t->len)
+			memcpy(buf, t->buf, t->len);
+		kvfree(t->buf);
+		t->buf = buf;
+		t->cap = cap;
+	}
+	va_start(args, fmt);
+	t->len += vsnprintf(t->buf + t->len, t->cap - t->len, fmt, args);
+	va_end(args);
+}
+
+/* Values may hold any byte: spaces, newlines and backslashes become \ooo, as in /proc/mounts. */
+static void rmp_print_escaped(struct rmp_text *t, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == ' ' || *s == '\\' || *s == '=' || !isprint(*s))
+			rmp_printf(t, "\\%03o", (unsigned char)*s);
+		else
+			rmp_printf(t, "%c", *s);
+	}
+}
+
+void rmp_format(struct rmp_text *t, const struct rmp_report *r)
+{
+	const char *sep = "";
+	size_t i;
+	int bit;
+
+	rmp_printf(t, "page pfn=0x%lx head_pfn=0x%lx order=%u kind=%s node=%d refcount=%d mapcount=%d flags=",
+		   r->pfn, r->head_pfn, r->order, r->kind, r->node, r->refcount, r->mapcount);
+	for (bit = 0; rmp_flag_names[bit]; bit++) {
+		if (r->flags & BIT_ULL(bit)) {
+			rmp_printf(t, "%s%s", sep, rmp_flag_names[bit]);
+			sep = ",";
+		}
+	}
+	rmp_printf(t, "\n");
+	if (r->has_file) {
+		rmp_printf(t, "file ino=%lu dev=%u:%u index=%lu path=", r->ino, MAJOR(r->dev), MINOR(r->dev),
+			   r->index);
+		rmp_print_escaped(t, r->path);
+		rmp_printf(t, "\n");
+	}
+	for (i = 0; i < r->nr_maps; i++) {
+		const struct rmp_mapping *m = &r->maps[i];
+
+		rmp_printf(t, "map pid=%d comm=", m->pid);
+		rmp_print_escaped(t, m->comm);
+		rmp_printf(t, " vaddr=0x%lx vma_start=0x%lx vma_end=0x%lx vm_flags=0x%lx level=%s",
+			   m->vaddr, m->vma_start, m->vma_end, m->vm_flags, rmp_level_names[m->level]);
+		rmp_printf(t, " writable=%d dirty=%d young=%d soft_dirty=%d uffd_wp=%d\n",
+			   m->writable, m->dirty, m->young, m->soft_dirty, m->uffd_wp);
+	}
+	rmp_printf(t, "end mappings=%zu verdict=%s attempts=%u", r->nr_maps, rmp_verdict_names[r->verdict],
+		   r->attempts);
+	if (r->note) {
+		rmp_printf(t, " note=");
+		rmp_print_escaped(t, r->note);
+	}
+	rmp_printf(t, "\n");
+}
