@@ -23,7 +23,7 @@ BPF_OBJS := $(addprefix $(BUILD)/bpf/,maps.bpf.o migrate.bpf.o unmap.bpf.o)
 RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
 DEFAULT_LINE ?= 6.1
 
-.PHONY: all module rmapctl guest-progs unit check check-debug stress demo deps checkpatch clean
+.PHONY: all module rmapctl guest-progs unit check check-fresh check-debug stress demo deps checkpatch clean
 
 all: module rmapctl
 
@@ -69,7 +69,7 @@ $(BUILD)/guest/%: tests/guest/%.c
 # Test programs that compare against the pagemap oracle link it in.
 $(BUILD)/guest/rmaptest: tests/guest/rmaptest.c tests/guest/oracle.c tests/guest/oracle.h
 	@mkdir -p $(BUILD)/guest
-	$(CC) $(GUEST_CFLAGS) -o $@ tests/guest/rmaptest.c tests/guest/oracle.c
+	$(CC) $(GUEST_CFLAGS) -pthread -o $@ tests/guest/rmaptest.c tests/guest/oracle.c
 
 GUEST_PROGS := $(addprefix $(BUILD)/guest/,guest-exit idle rmaptest rmapctl)
 guest-progs: $(GUEST_PROGS)
@@ -92,6 +92,10 @@ check:
 
 demo:
 	@tests/demo.sh
+
+# make deps proven in a minimal debootstrapped bookworm root: the first step of every build, in minutes.
+check-fresh:
+	@tests/check-fresh.sh
 
 # The guest suite on the debug kernel alone (lockdep, KASAN, DEBUG_VM, kmemleak); make check includes it.
 check-debug:

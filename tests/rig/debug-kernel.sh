@@ -4,6 +4,9 @@
 # hung-task and soft-lockup detectors, page_idle, lockdown. Cached in $RIG_CACHE/debug-kernel/debug-<source version>,
 # rebuilt incrementally when the option list changes, laid out like fetch-kernel.sh's directories (vmlinuz,
 # build/). Prints that directory. A cold build takes ~15 minutes on 2 cores.
+# debug-kernel.sh --probe DIR: only the first steps of that build, in DIR (check-fresh): unpack, configure with the
+# option list, and compile one file of mm/ and the module-signing certificates, so that a host tool the build
+# needs and lacks fails in a minute, not after fifteen.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/apt.sh"
@@ -11,6 +14,43 @@ options=$here/debug-kernel.config
 tarball=/usr/src/linux-source-6.1.tar.xz
 [ -f "$tarball" ] || { echo "debug-kernel: $tarball missing (make deps installs linux-source-6.1)" >&2; exit 1; }
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+
+# Configure the tree in the current directory: tinyconfig + the option list, and check that every option stuck
+# (an option whose dependency the host lacks, DEBUG_INFO_BTF without pahole for one, silently does not).
+configure() {
+	local opt args=() missing=
+	make -s tinyconfig >&2
+	while read -r opt; do
+		case $opt in ''|'#'*) continue ;; -*) args+=(--disable "${opt#-}") ;; *) args+=(--enable "$opt") ;; esac
+	done < "$options"
+	scripts/config "${args[@]}"
+	scripts/config --set-val FRAME_WARN 2048
+	make -s olddefconfig >&2
+	while read -r opt; do
+		case $opt in
+		''|'#'*) ;;
+		-*) ! grep -q "^CONFIG_${opt#-}=y" .config || missing="$missing $opt" ;;
+		*) grep -q "^CONFIG_$opt=y" .config || missing="$missing $opt" ;;
+		esac
+	done < "$options"
+	[ -z "$missing" ] || { echo "debug-kernel: options that did not stick:$missing" >&2; return 1; }
+}
+
+if [ "${1:-}" = --probe ]; then
+	dest=${2:?usage: debug-kernel.sh --probe DIR}
+	rm -rf "$dest" && mkdir -p "$dest"
+	tar -xJf "$tarball" -C "$dest"
+	cd "$dest/linux-source-6.1"
+	configure
+	# mm/rmap.o needs `prepare` (kconfig, fixdep, objtool, the asm headers); certs/ the signing key (openssl) and
+	# extract-cert (libssl). The link (pahole for BTF) and the rest of the tree are left to make check.
+	nice make -s -j"$(nproc)" mm/rmap.o >&2
+	nice make -s -j"$(nproc)" certs/ >&2
+	test -s certs/signing_key.pem
+	echo "debug-kernel: $srcver configures and compiles (probe in $dest)" >&2
+	exit 0
+fi
+
 key=$(sha256sum "$options" "$0" | sha256sum | cut -c1-12)
 # One tree per source version, reconfigured and rebuilt incrementally (about a minute) when the options change.
 dest=$RIG_CACHE/debug-kernel/debug-$srcver	# its name is the line's name in results
@@ -29,23 +69,7 @@ else
 fi
 src=$dest/linux-source-6.1
 cd "$src"
-make -s tinyconfig >&2
-args=()
-while read -r opt; do
-	case $opt in ''|'#'*) continue ;; -*) args+=(--disable "${opt#-}") ;; *) args+=(--enable "$opt") ;; esac
-done < "$options"
-scripts/config "${args[@]}"
-scripts/config --set-val FRAME_WARN 2048
-make -s olddefconfig >&2
-missing=
-while read -r opt; do
-	case $opt in
-	''|'#'*) ;;
-	-*) ! grep -q "^CONFIG_${opt#-}=y" .config || missing="$missing $opt" ;;
-	*) grep -q "^CONFIG_$opt=y" .config || missing="$missing $opt" ;;
-	esac
-done < "$options"
-[ -z "$missing" ] || { echo "debug-kernel: options that did not stick:$missing" >&2; exit 1; }
+configure
 nice make -s -j"$(nproc)" bzImage modules >"$dest/build.log" 2>&1 || { tail -30 "$dest/build.log" >&2; exit 1; }
 ln -sfn "linux-source-6.1/arch/x86/boot/bzImage" "$dest/vmlinuz"
 ln -sfn "linux-source-6.1" "$dest/build"
