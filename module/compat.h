@@ -85,6 +85,20 @@ static inline bool rmp_mapping_is_anon(unsigned long mapping)
 	return (mapping & RMP_MAPPING_FLAGS) == RMP_MAPPING_ANON;
 }
 
+/* Has KSM seen this mm (madvise(MADV_MERGEABLE) or prctl(PR_SET_MEMORY_MERGE))? 6.18 made mm->flags a bitmap. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 18, 0)
+#include <linux/sched/coredump.h>
+static inline bool rmp_mm_ksm_enabled(struct mm_struct *mm)
+{
+	return test_bit(MMF_VM_MERGEABLE, &mm->flags);
+}
+#else
+static inline bool rmp_mm_ksm_enabled(struct mm_struct *mm)
+{
+	return mm_flags_test(MMF_VM_MERGEABLE, mm);
+}
+#endif
+
 /* mm->owner exists only with CONFIG_MEMCG; without it there is no cheap owner to name. */
 static inline struct task_struct *rmp_mm_owner_task(struct mm_struct *mm)
 {

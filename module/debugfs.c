@@ -10,6 +10,7 @@
  * opening the query needs CAP_SYS_ADMIN, as /proc/<pid>/pagemap's PFNs do.
  */
 #include <linux/capability.h>
+#include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -56,6 +57,16 @@ static int query_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static bool rmp_all_digits(const char *s, unsigned int base)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (base == 16 ? !isxdigit(*s) : !isdigit(*s))
+			return false;
+	return true;
+}
+
 /* "123" or "0x7b", with an optional newline; no sign, no octal, no NUL bytes. */
 static int rmp_parse_pfn(const char __user *ubuf, size_t count, unsigned long *pfn)
 {
@@ -70,10 +81,14 @@ static int rmp_parse_pfn(const char __user *ubuf, size_t count, unsigned long *p
 		return -EINVAL;
 	buf[count] = '\0';
 	s = strim(buf);
-	if (s[0] == '+')
-		return -EINVAL;	/* kstrtoul() would take it */
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+	/* digits only: kstrtoul() would also take a sign, and "0x" again after ours ("0x0x1f") */
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (!rmp_all_digits(s + 2, 16))
+			return -EINVAL;
 		return kstrtoul(s + 2, 16, pfn);
+	}
+	if (!rmp_all_digits(s, 10))
+		return -EINVAL;
 	return kstrtoul(s, 10, pfn);
 }
 

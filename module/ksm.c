@@ -1,31 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KSM folios: their reverse map (stable node -> rmap_items) is private to mm/ksm.c, so the mergeable vmas of
- * every mm are searched instead.
+ * every mm KSM knows (MMF_VM_MERGEABLE) are searched instead. The cost is bounded by the PTE tables present in
+ * those vmas, not by their virtual size (rmp_scan_range()), and the search never holds one mmap_lock for
+ * long: it lets go between batches of tables whenever someone waits for the lock or for the CPU, and a fatal
+ * signal ends it (-EINTR).
  */
+#include <linux/delay.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include "compat.h"
 #include "rmap_probe.h"
 
-/* Search every page of @vma for a mapping of @pfn. */
-static int rmp_scan_vma(struct rmp_report *r, struct vm_area_struct *vma, unsigned long pfn)
-{
-	unsigned long addr;
-	int ret;
-
-	for (addr = vma->vm_start; addr < vma->vm_end; addr += PAGE_SIZE) {
-		ret = rmp_check_vma(r, vma, addr, pfn);
-		if (ret)
-			return ret;
-		if (!(addr & (PMD_SIZE - 1)))
-			cond_resched();
-	}
-	return 0;
-}
+/* PTE tables searched between two looks at the mmap_lock's waiters, the scheduler and signals. */
+#define RMP_KSM_BATCH 16
+/* Spare room in the list of mms for processes forked while it is allocated. */
+#define RMP_MMS_SLACK 64
 
 static int rmp_cmp_ptr(const void *a, const void *b)
 {
@@ -34,36 +28,81 @@ static int rmp_cmp_ptr(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The mms of all processes, each with a reference (mmget), each once. */
-static struct mm_struct **rmp_collect_mms(size_t *nr)
+/*
+ * A process's mm, with a reference: as find_lock_task_mm(), through any live thread, since a main thread
+ * that called pthread_exit() stays a zombie without an mm while its other threads run on. Under RCU.
+ */
+static struct mm_struct *rmp_process_mm(struct task_struct *p)
+{
+	struct task_struct *t;
+	struct mm_struct *mm;
+
+	for_each_thread(p, t) {
+		mm = get_task_mm(t);	/* task_lock(): a spinlock, fine under RCU */
+		if (mm)
+			return mm;
+	}
+	return NULL;
+}
+
+/* Every process's mm into @mms (at most @cap); -ENOSPC if there were more processes than that. */
+static int rmp_fill_mms(struct mm_struct **mms, size_t cap, size_t *nr)
 {
 	struct task_struct *p;
-	struct mm_struct **mms, *mm;
-	size_t cap = 0, n = 0, i, j;
+	struct mm_struct *mm;
+	size_t n = 0;
+	int ret = 0;
 
 	rcu_read_lock();
-	for_each_process(p)
-		cap++;
-	rcu_read_unlock();
-	cap += 64;	/* forks while we allocate: their pages show up as a changed mapcount */
-	mms = kvmalloc_array(cap, sizeof(*mms), GFP_KERNEL);
-	if (!mms)
-		return NULL;
-	rcu_read_lock();
 	for_each_process(p) {
-		if (n == cap)
-			break;
 		if (p->flags & PF_KTHREAD)
 			continue;
-		mm = get_task_mm(p);
+		if (n == cap) {
+			ret = -ENOSPC;
+			break;
+		}
+		mm = rmp_process_mm(p);
 		if (mm)
 			mms[n++] = mm;
 	}
 	rcu_read_unlock();
-	/* Processes sharing an mm (CLONE_VM): keep one reference, drop the others outside RCU. */
+	*nr = n;
+	return ret;
+}
+
+/*
+ * The mms KSM may have merged pages into, each once with a reference (mmget). Never cut short: when processes
+ * outgrow the list while it is allocated, it is made again, and after three tries the attempt is "raced".
+ */
+static struct mm_struct **rmp_collect_mms(size_t *nr)
+{
+	struct task_struct *p;
+	struct mm_struct **mms;
+	size_t cap, n, i, j;
+	int tries, ret;
+
+	for (tries = 0; tries < 3; tries++) {
+		cap = RMP_MMS_SLACK << tries;
+		rcu_read_lock();
+		for_each_process(p)
+			cap++;
+		rcu_read_unlock();
+		mms = kvmalloc_array(cap, sizeof(*mms), GFP_KERNEL);
+		if (!mms)
+			return ERR_PTR(-ENOMEM);
+		ret = rmp_fill_mms(mms, cap, &n);
+		if (!ret)
+			break;
+		for (i = 0; i < n; i++)
+			mmput(mms[i]);
+		kvfree(mms);
+	}
+	if (ret)
+		return ERR_PTR(-EAGAIN);
+	/* mmput() may sleep, so it runs here, outside RCU: for processes sharing an mm and mms KSM never saw */
 	sort(mms, n, sizeof(*mms), rmp_cmp_ptr, NULL);
 	for (i = 0, j = 0; i < n; i++) {
-		if (j && mms[j - 1] == mms[i])
+		if ((j && mms[j - 1] == mms[i]) || !rmp_mm_ksm_enabled(mms[i]))
 			mmput(mms[i]);
 		else
 			mms[j++] = mms[i];
@@ -72,27 +111,54 @@ static struct mm_struct **rmp_collect_mms(size_t *nr)
 	return mms;
 }
 
-/* The mergeable vmas of @mm, under its mmap_lock: taken by trylock, as it nests under nothing here. */
+/*
+ * mmap_lock for read, never waiting behind a writer (the lock nests under nothing here, but a queued writer
+ * would stall this query and everyone queued behind it): a few tries, then "raced".
+ */
+static bool rmp_mmap_trylock(struct mm_struct *mm)
+{
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		if (mmap_read_trylock(mm))
+			return true;
+		usleep_range(100, 200);
+	}
+	return false;
+}
+
+/* The mergeable vmas of @mm, a batch of PTE tables at a time. */
 static int rmp_scan_mm(struct rmp_report *r, struct mm_struct *mm, unsigned long pfn)
 {
-	VMA_ITERATOR(vmi, mm, 0);
 	struct vm_area_struct *vma;
+	unsigned long addr = 0;
 	int ret = 0;
 
-	if (!mmap_read_trylock(mm))
+	if (!rmp_mmap_trylock(mm))
 		return -EAGAIN;
-	for_each_vma(vmi, vma) {
+	while ((vma = find_vma(mm, addr))) {
 		if (vma->vm_flags & VM_MERGEABLE) {
-			ret = rmp_scan_vma(r, vma, pfn);
+			ret = rmp_scan_range(r, vma, max(addr, vma->vm_start), vma->vm_end, pfn, RMP_KSM_BATCH,
+					     &addr);
 			if (ret)
 				break;
+		} else {
+			addr = vma->vm_end;
+		}
+		if (fatal_signal_pending(current) || need_resched() || mmap_lock_is_contended(mm)) {
+			/* the vma may be gone once the lock is dropped: go on from the address */
+			mmap_read_unlock(mm);
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+			if (!rmp_mmap_trylock(mm))
+				return -EAGAIN;
 		}
 	}
 	mmap_read_unlock(mm);
 	return ret;
 }
 
-/* KSM folios: their rmap_items are private to mm/ksm.c; search the mergeable vmas of every mm instead. */
 int rmp_walk_ksm(struct rmp_report *r, struct folio *folio, struct page *page)
 {
 	unsigned long pfn = page_to_pfn(page);
@@ -101,8 +167,8 @@ int rmp_walk_ksm(struct rmp_report *r, struct folio *folio, struct page *page)
 	int ret = 0;
 
 	mms = rmp_collect_mms(&nr);
-	if (!mms)
-		return -ENOMEM;
+	if (IS_ERR(mms))
+		return PTR_ERR(mms);
 	for (i = 0; i < nr; i++) {
 		if (!ret)
 			ret = rmp_scan_mm(r, mms[i], pfn);

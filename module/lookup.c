@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The page-table step of the walk: does the entry at an address of a vma map the queried PFN? Checked under
- * the page-table lock, as page_vma_mapped_walk() does; the rmap lock held by the caller keeps the vma's page
- * tables above the PTE level alive (see the lock order in query.c).
+ * the page-table lock, as page_vma_mapped_walk() does. What keeps the tables alive (see the lock order in
+ * query.c): the caller's rmap lock (anon_vma or i_mmap_rwsem) or mmap_lock keeps the vma's tables above the
+ * PTE level, since free_pgtables() unlinks the vma from both trees and runs under mmap_lock; PTE tables
+ * themselves can go under only i_mmap_rwsem held for read (retract_page_tables(), 6.5+) or with no rmap lock
+ * at all (empty-table reclaim after MADV_DONTNEED, 7.x PT_RECLAIM), and both free them by RCU
+ * (pte_free_defer(), tlb_remove_table()). So a PTE table is only ever reached from a pmd value read inside
+ * rcu_read_lock(), and used after the pmd was found unchanged under the PTE lock, as __pte_offset_map_lock().
  */
 #include <linux/mm.h>
 #include <linux/pgtable.h>
@@ -37,18 +42,61 @@ static void rmp_mm_owner(struct mm_struct *mm, struct rmp_mapping *m)
 	rcu_read_unlock();
 }
 
+/* The rest of a mapping found at @m->vaddr in @vma, filled in after the page-table lock is dropped. */
+static void rmp_describe_mapping(struct rmp_report *r, struct vm_area_struct *vma, struct rmp_mapping *m)
+{
+	rmp_mm_owner(vma->vm_mm, m);
+	m->mm = vma->vm_mm;
+	m->vma_start = vma->vm_start;
+	m->vma_end = vma->vm_end;
+	m->vm_flags = vma->vm_flags;
+	if (vma->vm_file && !r->path[0] && r->path_buf) {
+		char *p = d_path(&vma->vm_file->f_path, r->path_buf, PATH_MAX);
+
+		if (!IS_ERR(p))
+			r->path = p;
+	}
+}
+
 static bool rmp_pfn_in(unsigned long pfn, unsigned long first, unsigned long nr)
 {
 	return pfn >= first && pfn < first + nr;
 }
 
+static void rmp_pte_bits(struct rmp_mapping *m, pte_t pte)
+{
+	m->level = RMP_PTE;
+	m->writable = pte_write(pte);
+	m->dirty = pte_dirty(pte);
+	m->young = pte_young(pte);
+	m->soft_dirty = pte_soft_dirty(pte);
+	m->uffd_wp = rmp_pte_uffd_wp(pte);
+}
+
 /*
- * Does the entry at @addr in @vma's page tables map @pfn? Fills @m's level and bits if so. The caller holds
- * the rmap lock that keeps @vma's page tables from being freed (6.1), and the RCU read lock here covers
- * kernels that free PTE tables under RCU (6.5 on): the pmd is read locklessly, the PTE table mapped from that
- * value, and the pmd re-checked under the PTE lock, as __pte_offset_map_lock() does.
+ * Map the PTE table @pmdval points to and take its lock; NULL if *@pmd changed meanwhile (read it again).
+ * Called inside rcu_read_lock(), taken before @pmdval was read: see the top of this file.
  */
-static bool rmp_lookup(struct vm_area_struct *vma, unsigned long addr, unsigned long pfn,
+static pte_t *rmp_pte_map_lock(struct rmp_report *r, struct mm_struct *mm, pmd_t *pmd, pmd_t pmdval,
+			       unsigned long addr, spinlock_t **ptlp)
+{
+	spinlock_t *ptl = pte_lockptr(mm, &pmdval);
+
+	spin_lock(ptl);
+	r->tables++;
+	if (unlikely(!pmd_same(pmdval, rmp_pmdp_get_lockless(pmd)))) {
+		spin_unlock(ptl);
+		return NULL;
+	}
+	*ptlp = ptl;
+	return pte_offset_kernel(&pmdval, addr);
+}
+
+/*
+ * Does the entry at @addr in @vma's page tables map @pfn? Fills @m's level and bits if so. Empty and huge
+ * entries are decided under their lock: a fault adds the rmap and then sets the entry, in one locked section.
+ */
+static bool rmp_lookup(struct rmp_report *r, struct vm_area_struct *vma, unsigned long addr, unsigned long pfn,
 		       struct rmp_mapping *m)
 {
 	struct mm_struct *mm = vma->vm_mm;
@@ -69,8 +117,8 @@ static bool rmp_lookup(struct vm_area_struct *vma, unsigned long addr, unsigned 
 	pud = pud_offset(p4d, addr);
 	pudval = READ_ONCE(*pud);
 	if (pud_none(pudval) || pud_leaf(pudval)) {
-		/* decided under the lock: a fault adds the rmap and sets the entry in one locked section */
 		ptl = pud_lock(mm, pud);
+		r->tables++;
 		pudval = READ_ONCE(*pud);
 		if (pud_leaf(pudval) && pud_present(pudval) &&
 		    rmp_pfn_in(pfn, pud_pfn(pudval), PUD_SIZE >> PAGE_SHIFT)) {
@@ -88,13 +136,13 @@ static bool rmp_lookup(struct vm_area_struct *vma, unsigned long addr, unsigned 
 		return false;
 	pmd = pmd_offset(pud, addr);
 again:
+	rcu_read_lock();
 	pmdval = rmp_pmdp_get_lockless(pmd);
 	if (pmd_none(pmdval) || !pmd_present(pmdval) || pmd_leaf(pmdval)) {
-		/*
-		 * As for the pud: a THP fault adds the rmap before it sets the pmd, both under the pmd lock, so
-		 * an empty pmd read without the lock may still be counted in the mapcount.
-		 */
+		rcu_read_unlock();
+		/* a THP fault adds the rmap before it sets the pmd, both under the pmd lock */
 		ptl = pmd_lock(mm, pmd);
+		r->tables++;
 		pmdval = *pmd;
 		if (pmd_present(pmdval) && !pmd_leaf(pmdval)) {
 			spin_unlock(ptl);
@@ -112,26 +160,18 @@ again:
 		spin_unlock(ptl);
 		return found;	/* a migration entry maps nothing now */
 	}
-	if (pmd_bad(pmdval))
+	if (pmd_bad(pmdval)) {
+		rcu_read_unlock();
 		return false;
-
-	rcu_read_lock();
-	ptep = pte_offset_kernel(&pmdval, addr);
-	ptl = pte_lockptr(mm, &pmdval);
-	spin_lock(ptl);
-	if (unlikely(!pmd_same(pmdval, rmp_pmdp_get_lockless(pmd)))) {
-		spin_unlock(ptl);
+	}
+	ptep = rmp_pte_map_lock(r, mm, pmd, pmdval, addr, &ptl);
+	if (!ptep) {
 		rcu_read_unlock();
 		goto again;
 	}
 	pte = ptep_get(ptep);
 	if (pte_present(pte) && pte_pfn(pte) == pfn) {
-		m->level = RMP_PTE;
-		m->writable = pte_write(pte);
-		m->dirty = pte_dirty(pte);
-		m->young = pte_young(pte);
-		m->soft_dirty = pte_soft_dirty(pte);
-		m->uffd_wp = rmp_pte_uffd_wp(pte);
+		rmp_pte_bits(m, pte);
 		found = true;
 	}
 	spin_unlock(ptl);
@@ -140,24 +180,94 @@ again:
 }
 
 /* Record the mapping of @pfn at @addr in @vma, if the page tables confirm it. */
-int rmp_check_vma(struct rmp_report *r, struct vm_area_struct *vma, unsigned long addr,
-			 unsigned long pfn)
+int rmp_check_vma(struct rmp_report *r, struct vm_area_struct *vma, unsigned long addr, unsigned long pfn)
 {
 	struct rmp_mapping m = { };
 
-	if (!rmp_lookup(vma, addr, pfn, &m))
+	r->vmas++;
+	if (!rmp_lookup(r, vma, addr, pfn, &m))
 		return 0;
-	rmp_mm_owner(vma->vm_mm, &m);
-	m.mm = vma->vm_mm;
 	m.vaddr = addr;
-	m.vma_start = vma->vm_start;
-	m.vma_end = vma->vm_end;
-	m.vm_flags = vma->vm_flags;
-	if (vma->vm_file && !r->path[0] && r->path_buf) {
-		char *p = d_path(&vma->vm_file->f_path, r->path_buf, PATH_MAX);
-
-		if (!IS_ERR(p))
-			r->path = p;
-	}
+	rmp_describe_mapping(r, vma, &m);
 	return rmp_add_mapping(r, &m);
+}
+
+/*
+ * The KSM search's step: record every PTE in [@addr, @end) of @vma that maps @pfn, visiting at most
+ * @max_tables PTE tables; *@next says where to go on (@end when done). The caller holds mmap_lock for read.
+ *
+ * Unlike rmp_lookup(), empty and huge upper entries are skipped whole and without their lock, so the cost is
+ * that of the PTE tables present, not of the virtual size: a KSM folio is order 0 and only ever mapped by a
+ * PTE, and every PTE mapping it (replace_page() in mm/ksm.c, copy_present_pte() at fork) is made under the
+ * lock of a PTE table already installed in its pmd, so a mapping counted before the walk has its table in
+ * place when the walk reads the pmd.
+ */
+int rmp_scan_range(struct rmp_report *r, struct vm_area_struct *vma, unsigned long addr, unsigned long end,
+		   unsigned long pfn, unsigned int max_tables, unsigned long *next)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned int tables = 0;
+	size_t first, i;
+	spinlock_t *ptl;
+	pmd_t *pmd, pmdval;
+	pud_t *pud, pudval;
+	pte_t *ptep, pte;
+	unsigned long a, pmd_end;
+	pgd_t *pgd;
+	p4d_t *p4d;
+	int ret = 0;
+
+	r->vmas++;
+	while (addr < end && tables < max_tables && !ret) {
+		pgd = pgd_offset(mm, addr);
+		if (pgd_none(READ_ONCE(*pgd)) || pgd_bad(READ_ONCE(*pgd))) {
+			addr = pgd_addr_end(addr, end);
+			continue;
+		}
+		p4d = p4d_offset(pgd, addr);
+		if (p4d_none(READ_ONCE(*p4d)) || p4d_bad(READ_ONCE(*p4d))) {
+			addr = p4d_addr_end(addr, end);
+			continue;
+		}
+		pud = pud_offset(p4d, addr);
+		pudval = READ_ONCE(*pud);
+		if (pud_none(pudval) || pud_leaf(pudval) || pud_bad(pudval)) {
+			addr = pud_addr_end(addr, end);
+			continue;
+		}
+		pmd = pmd_offset(pud, addr);
+		pmd_end = pmd_addr_end(addr, end);
+		rcu_read_lock();
+		pmdval = rmp_pmdp_get_lockless(pmd);
+		if (pmd_none(pmdval) || !pmd_present(pmdval) || pmd_leaf(pmdval) || pmd_bad(pmdval)) {
+			rcu_read_unlock();
+			addr = pmd_end;
+			continue;
+		}
+		ptep = rmp_pte_map_lock(r, mm, pmd, pmdval, addr, &ptl);
+		if (!ptep) {
+			rcu_read_unlock();
+			continue;	/* the pmd changed: read it again */
+		}
+		first = r->nr_maps;
+		for (a = addr; a < pmd_end; a += PAGE_SIZE, ptep++) {
+			struct rmp_mapping m = { .vaddr = a };
+
+			pte = ptep_get(ptep);
+			if (!pte_present(pte) || pte_pfn(pte) != pfn)
+				continue;
+			rmp_pte_bits(&m, pte);
+			ret = rmp_add_mapping(r, &m);	/* no allocation: room was reserved */
+			if (ret)
+				break;
+		}
+		spin_unlock(ptl);
+		rcu_read_unlock();
+		for (i = first; i < r->nr_maps; i++)
+			rmp_describe_mapping(r, vma, &r->maps[i]);
+		tables++;
+		addr = pmd_end;
+	}
+	*next = addr;
+	return ret;
 }

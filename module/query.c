@@ -31,12 +31,15 @@
 #include <linux/mm.h>
 #include <linux/page_ref.h>
 #include <linux/pagemap.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include "compat.h"
 #include "rmap_probe.h"
 
 #define RMP_MAX_ATTEMPTS 5
+/* A page mapped more often is refused (E2BIG) rather than listed: 1M mappings are ~100 MiB of report. */
+#define RMP_MAX_MAPPINGS (1U << 20)
 
 const char * const rmp_flag_names[] = {
 	"locked", "referenced", "uptodate", "dirty", "lru", "active",
@@ -92,7 +95,9 @@ static int rmp_reserve(struct rmp_report *r, size_t n)
 
 	if (n <= r->cap_maps)
 		return 0;
-	maps = kvmalloc_array(n, sizeof(*maps), GFP_KERNEL);
+	if (n > RMP_MAX_MAPPINGS)
+		return -E2BIG;
+	maps = kvmalloc_array(n, sizeof(*maps), GFP_KERNEL | __GFP_NOWARN);
 	if (!maps)
 		return -ENOMEM;
 	kvfree(r->maps);
@@ -150,8 +155,15 @@ static struct folio *rmp_get_folio(struct page *page)
 }
 
 /*
- * Slab pages and page tables, told apart without a reference: newer kernels freeze a slab's refcount at 0.
- * The flags may change under us; nothing is walked, so a stale answer only describes the page as it was.
+ * Slab pages and page tables, told apart first without a reference (7.x freezes a slab's refcount at 0, so it
+ * cannot be pinned), and again once the page is pinned: before 7.x both have refcount 1, so a page that became
+ * a slab or a page table after the first look is pinned all the same, and its ->mapping is then the slab's
+ * kmem_cache (or a page table's padding), no address_space. Our reference keeps a page that is not one of
+ * them at the second look from becoming one (only a free page is allocated), and the caller reads ->mapping
+ * only after an smp_rmb() that pairs with the smp_wmb() between "->mapping = NULL" and the clearing of the
+ * slab flag in __free_slab() (6.12, 7.x). 6.1's __free_slab() clears the flag and then ->mapping with no
+ * barrier between two adjacent stores; there the file walk reads ->mapping again under the folio lock, which
+ * the slab no longer uses once its flag is clear, and a kmem_cache pointer never carries the anon bit.
  */
 static const char *rmp_typed_kind(struct page *page, struct rmp_report *r)
 {
@@ -169,12 +181,19 @@ static const char *rmp_typed_kind(struct page *page, struct rmp_report *r)
 /* What a pinned page is that the reverse map does not track, or NULL if it is one to walk. */
 static const char *rmp_untracked_kind(struct folio *folio, struct page *page, struct rmp_report *r)
 {
+	const char *kind;
+
+	/* before page_has_type(): from 6.9 hugetlb is itself a page type, kept in the head page */
+	if (folio_test_hugetlb(folio))
+		return NULL;
+	kind = rmp_typed_kind(page, r);
+	if (kind)
+		return kind;
+	smp_rmb();	/* the page's type before its ->mapping: see rmp_typed_kind() */
 	if (page_has_type(page))
 		return "other";
 	if (PageReserved(page))
 		return "reserved";
-	if (folio_test_hugetlb(folio))
-		return NULL;
 	if (folio_test_ksm(folio) || folio_test_anon(folio) || rmp_file_mapping(folio))
 		return NULL;
 	/* kernel or driver memory, or a page no longer in any file */
@@ -235,6 +254,11 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 		if (is_free_buddy_page(page)) {
 			r->kind = "free";
 			r->flags = BIT_ULL(RMP_F_BUDDY);
+		} else if (atomic_read(&page->_mapcount) >= 0) {
+			/* mapped, so in use: its refcount is frozen by a split or migration; ask again */
+			r->kind = "unused";
+			r->verdict = RMP_RACED;
+			r->note = "mapped, but its refcount is frozen (a split or migration in progress)";
 		} else {
 			r->kind = "unused";
 			r->note = "refcount 0 outside the buddy allocator: on a per-cpu free list, or frozen for a moment by a split or migration";
@@ -302,6 +326,8 @@ int rmp_query(unsigned long pfn, struct rmp_report *r)
 	if (!page)
 		return -ENXIO;
 	r->pfn = pfn;
+	r->vmas = 0;
+	r->tables = 0;
 	if (!r->path_buf) {
 		r->path_buf = kmalloc(PATH_MAX, GFP_KERNEL);
 		if (!r->path_buf)
@@ -312,6 +338,8 @@ int rmp_query(unsigned long pfn, struct rmp_report *r)
 		if (ret || r->verdict == RMP_COMPLETE || r->verdict == RMP_UNTRACKED ||
 		    r->attempts == RMP_MAX_ATTEMPTS)
 			break;
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		usleep_range(500, 1000);
 	}
 	return ret;

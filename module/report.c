@@ -80,8 +80,8 @@ void rmp_format(struct rmp_text *t, const struct rmp_report *r)
 		rmp_printf(t, " writable=%d dirty=%d young=%d soft_dirty=%d uffd_wp=%d\n",
 			   m->writable, m->dirty, m->young, m->soft_dirty, m->uffd_wp);
 	}
-	rmp_printf(t, "end mappings=%zu verdict=%s attempts=%u", r->nr_maps, rmp_verdict_names[r->verdict],
-		   r->attempts);
+	rmp_printf(t, "end mappings=%zu verdict=%s attempts=%u vmas=%lu tables=%lu", r->nr_maps,
+		   rmp_verdict_names[r->verdict], r->attempts, r->vmas, r->tables);
 	if (r->note) {
 		rmp_printf(t, " note=");
 		rmp_print_escaped(t, r->note);

@@ -12,6 +12,9 @@
 #include "compat.h"
 #include "rmap_probe.h"
 
+/* Tries at the anon_vma lock when the folio keeps moving to another anon_vma. */
+#define RMP_ANON_RETRIES 4
+
 static inline unsigned long rmp_vma_start_pgoff(struct vm_area_struct *vma)
 {
 	return vma->vm_pgoff;
@@ -64,8 +67,9 @@ int rmp_walk_anon(struct rmp_report *r, struct folio *folio, struct page *page)
 	pgoff_t pgoff = rmp_page_pgoff(folio, page);
 	struct anon_vma *anon_vma, *root;
 	struct anon_vma_chain *avc;
-	int ret = 0;
+	int ret = 0, tries = 0;
 
+retry:
 	rcu_read_lock();
 	mapping = (unsigned long)READ_ONCE(folio->mapping);
 	if (!rmp_mapping_is_anon(mapping) || !folio_mapped(folio)) {
@@ -78,6 +82,18 @@ int rmp_walk_anon(struct rmp_report *r, struct folio *folio, struct page *page)
 	if (!down_read_trylock(&root->rwsem)) {
 		rcu_read_unlock();
 		return -EAGAIN;
+	}
+	/*
+	 * Without the folio lock, folio_move_anon_rmap() may have given the folio another anon_vma meanwhile
+	 * (UFFDIO_MOVE, 6.8+, moves it to a tree with another root): look again, as folio_lock_anon_vma_read()
+	 * does from 6.8 on. Harmless before, where only a COW reuse moves it, within the same root.
+	 */
+	if (unlikely((unsigned long)READ_ONCE(folio->mapping) != mapping)) {
+		up_read(&root->rwsem);
+		rcu_read_unlock();
+		if (++tries == RMP_ANON_RETRIES)
+			return -EAGAIN;
+		goto retry;
 	}
 	rcu_read_unlock();
 	/* Still mapped: then this anon_vma is still the folio's, and the lock keeps it (anon_vma_free()). */
@@ -124,7 +140,11 @@ static void rmp_describe_file(struct rmp_report *r, struct address_space *mappin
 	r->index = rmp_page_pgoff(folio, page);
 }
 
-/* A path for a page no process maps: relative to its filesystem's root, as no mount is at hand. */
+/*
+ * A path for a page no process maps: relative to its filesystem's root, as no mount is at hand. Called with no
+ * lock held: the dput() here may be the last reference of an unlinked file's dentry, and its eviction then
+ * truncates the page cache, which takes each folio's lock.
+ */
 static void rmp_path_of_inode(struct rmp_report *r, struct inode *inode)
 {
 	struct dentry *dentry = d_find_alias(inode);
@@ -145,6 +165,7 @@ int rmp_walk_file(struct rmp_report *r, struct folio *folio, struct page *page)
 	pgoff_t pgoff = rmp_page_pgoff(folio, page);
 	struct address_space *mapping;
 	struct vm_area_struct *vma;
+	struct inode *inode = NULL;
 	int ret = 0;
 
 	if (!folio_trylock(folio))
@@ -168,10 +189,15 @@ int rmp_walk_file(struct rmp_report *r, struct folio *folio, struct page *page)
 		cond_resched();
 	}
 	i_mmap_unlock_read(mapping);
+	/* the folio lock pins the inode (it is in its page cache) until our own reference is taken */
 	if (!ret && !r->path[0])
-		rmp_path_of_inode(r, mapping->host);
+		inode = igrab(mapping->host);
 unlock_folio:
 	folio_unlock(folio);
+	if (inode) {
+		rmp_path_of_inode(r, inode);
+		iput(inode);	/* may evict an unlinked file: no lock held here */
+	}
 	return ret;
 }
 

@@ -164,6 +164,10 @@ static int end_field(struct report *r, const char *k, const char *v)
 		return parse_u64(v, &u) ? -1 : (r->attempts = (unsigned int)u, 0);
 	if (!strcmp(k, "note"))
 		return COPY(r->note, v);
+	if (!strcmp(k, "vmas"))
+		return parse_u64(v, &r->cost_vmas) ? -1 : (r->has_cost = true, 0);
+	if (!strcmp(k, "tables"))
+		return parse_u64(v, &r->cost_tables) ? -1 : (r->has_cost = true, 0);
 	return 0;
 }
 
@@ -326,6 +330,15 @@ void report_write_json(struct json *j, const struct report *r)
 	json_string(j, r->verdict);
 	json_key(j, "attempts");
 	json_uint(j, r->attempts);
+	if (r->has_cost) {
+		json_key(j, "cost");
+		json_start_object(j);
+		json_key(j, "vmas");
+		json_uint(j, r->cost_vmas);
+		json_key(j, "tables");
+		json_uint(j, r->cost_tables);
+		json_end_object(j);
+	}
 	if (r->note[0]) {
 		json_key(j, "note");
 		json_string(j, r->note);

@@ -33,6 +33,8 @@ struct report {
 	char path[4096];
 	char verdict[32];
 	unsigned int attempts;
+	bool has_cost;				/* modules before 0.2 do not say */
+	uint64_t cost_vmas, cost_tables;	/* what the walk cost: vmas looked at, page-table locks taken */
 	char note[REPORT_FIELD_MAX];
 	struct mapping *maps;
 	size_t nr_maps, cap_maps;

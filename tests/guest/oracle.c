@@ -66,12 +66,55 @@ static uint64_t read_u64_at(const char *path, uint64_t index)
 	return v;
 }
 
+static bool has_maps(const char *dir)
+{
+	char path[128], c;
+	FILE *f;
+	bool any;
+
+	snprintf(path, sizeof(path), "%s/maps", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	any = fread(&c, 1, 1, f) == 1;
+	fclose(f);
+	return any;
+}
+
+/*
+ * The /proc directory whose maps and pagemap show @pid's mm: /proc/PID, or when its main thread has exited
+ * (a zombie leader shows an empty maps), /proc/PID/task/TID of a thread still running on it.
+ */
+static void mm_dir(long pid, char *dir, size_t size)
+{
+	char tasks[64];
+	struct dirent *d;
+	DIR *t;
+
+	snprintf(dir, size, "/proc/%ld", pid);
+	if (has_maps(dir))
+		return;
+	snprintf(tasks, sizeof(tasks), "/proc/%ld/task", pid);
+	t = opendir(tasks);
+	while (t && (d = readdir(t))) {
+		if (!isdigit((unsigned char)d->d_name[0]))
+			continue;
+		snprintf(dir, size, "/proc/%d/task/%d", (int)pid, atoi(d->d_name));
+		if (has_maps(dir))
+			break;
+		snprintf(dir, size, "/proc/%ld", pid);
+	}
+	if (t)
+		closedir(t);
+}
+
 uint64_t pfn_of(pid_t pid, const void *vaddr)
 {
-	char path[64];
+	char dir[96], path[128];
 	uint64_t e;
 
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	mm_dir(pid, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/pagemap", dir);
 	e = read_u64_at(path, (uintptr_t)vaddr / PAGE);
 	return (e >> 63) & 1 ? e & ((1ULL << 55) - 1) : 0;
 }
@@ -107,17 +150,18 @@ static void owner_add(struct owner **v, size_t *n, size_t *cap, long pid, unsign
 /* Scan one process's pagemap over all its vmas for @pfn. */
 static void scan_pid(long pid, uint64_t pfn, struct owner **v, size_t *n, size_t *cap)
 {
-	char path[64], line[512];
+	char dir[96], path[128], line[512];
 	unsigned long start, end;
 	uint64_t buf[512];
 	FILE *maps;
 	int pm;
 
-	snprintf(path, sizeof(path), "/proc/%ld/maps", pid);
+	mm_dir(pid, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/maps", dir);
 	maps = fopen(path, "r");
 	if (!maps)
 		return;
-	snprintf(path, sizeof(path), "/proc/%ld/pagemap", pid);
+	snprintf(path, sizeof(path), "%s/pagemap", dir);
 	pm = open(path, O_RDONLY);
 	if (pm < 0) {
 		fclose(maps);

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <inttypes.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -418,37 +420,167 @@ static void ksm_fill(int n, void *arg)
 	madvise(ksm_addr, 8 * PAGE, MADV_MERGEABLE);
 }
 
-static void scenario_ksm(void)
+static bool ksm_start(void)
 {
-	struct child a, b;
-	uint64_t pa = 0, pb = 0;
-	int i;
-
 	if (write_str("/sys/kernel/mm/ksm/pages_to_scan", "5000") ||
 	    write_str("/sys/kernel/mm/ksm/sleep_millisecs", "10") || write_str("/sys/kernel/mm/ksm/run", "1")) {
 		result(false, "KSM: cannot start ksmd: %s", strerror(errno));
-		return;
+		return false;
 	}
+	return true;
+}
+
+/* The PFN of the KSM page that @a's and @b's @addr were merged into, or 0 (a FAIL said why) after 60 s. */
+static uint64_t ksm_wait_merged(pid_t a, pid_t b, const char *addr)
+{
+	uint64_t pa, pb;
+
+	for (int i = 0; i < 600; i++) {
+		pa = pfn_of(a, addr);
+		pb = pfn_of(b, addr);
+		if (pa && pa == pb && kpageflags(pa) >> KPF_KSM & 1)
+			return pa;
+		usleep(100000);
+	}
+	result(false, "KSM: ksmd did not merge the pages within 60 s (full_scans %s, pages_shared %s)",
+	       read_str("/sys/kernel/mm/ksm/full_scans"), read_str("/sys/kernel/mm/ksm/pages_shared"));
+	return 0;
+}
+
+static double now_s(void);
+
+/* The query's own account of its cost: "cost":{"vmas":N,"tables":N}. */
+static uint64_t cost_tables(const char *json)
+{
+	const char *p = json ? strstr(json, "\"cost\":") : NULL;
+
+	return p ? json_u64(p, "tables") : UINT64_MAX;
+}
+
+static void scenario_ksm(void)
+{
+	struct child a, b;
+	uint64_t pfn;
+
+	if (!ksm_start())
+		return;
 	/* an address that is free in both children: reserved here, released before they fork */
 	ksm_addr = map_anon(8 * PAGE);
 	munmap(ksm_addr, 8 * PAGE);
 	child_start(&a, ksm_fill, NULL);
 	child_start(&b, ksm_fill, NULL);
-	for (i = 0; i < 600; i++) {
-		pa = pfn_of(a.pid, ksm_addr + 3 * PAGE);
-		pb = pfn_of(b.pid, ksm_addr + 3 * PAGE);
-		if (pa && pa == pb && kpageflags(pa) >> KPF_KSM & 1)
-			break;
-		usleep(100000);
+	pfn = ksm_wait_merged(a.pid, b.pid, ksm_addr + 3 * PAGE);
+	if (pfn) {
+		struct answer ans;
+		const size_t reserve = 1UL << 40;
+		char *huge;
+
+		compare("KSM page merged from two processes", pfn, "ksm", "pte");
+		/*
+		 * An untouched mergeable reservation (an ASAN shadow, a VM's guest RAM) must cost nothing: the search
+		 * visits the PTE tables present, not every address (it took 8 s per 256 GiB when it did).
+		 */
+		huge = mmap(NULL, reserve, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (huge == MAP_FAILED || madvise(huge, reserve, MADV_MERGEABLE)) {
+			result(false, "KSM: a 1 TiB mergeable reservation: %s", strerror(errno));
+		} else {
+			double t0 = now_s(), took;
+
+			ask(pfn, &ans);
+			took = now_s() - t0;
+			result(!strcmp(ans.verdict, "complete") && cost_tables(ans.raw) < 4096,
+			       "KSM search beside a 1 TiB untouched mergeable reservation: %s, %" PRIu64
+			       " page-table locks taken (the tables present, not the reservation's size), %.2f s",
+			       ans.verdict, cost_tables(ans.raw), took);
+			answer_free(&ans);
+		}
+		if (huge != MAP_FAILED)
+			munmap(huge, reserve);
 	}
-	if (i < 600)
-		compare("KSM page merged from two processes", pa, "ksm", "pte");
-	else
-		result(false, "KSM: ksmd did not merge the pages within 60 s (full_scans %s, pages_shared %s)",
-		       read_str("/sys/kernel/mm/ksm/full_scans"), read_str("/sys/kernel/mm/ksm/pages_shared"));
 	write_str("/sys/kernel/mm/ksm/run", "2");	/* unmerge everything */
 	child_stop(&a);
 	child_stop(&b);
+}
+
+/*
+ * A process whose main thread called pthread_exit(): the leader is a zombie without an mm while its other
+ * thread keeps the mm and 4 pages that KSM merges with 4 of another process (one KSM page, 8 mappings).
+ */
+static void *park(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void ksm_fill_same(int n, void *arg)
+{
+	(void)arg;
+	if (n != 0)
+		return;
+	if (mmap(ksm_addr, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+	    ksm_addr)
+		_exit(3);
+	for (int i = 0; i < 4; i++)
+		memset(ksm_addr + i * PAGE, 0x5a, PAGE);
+	madvise(ksm_addr, 4 * PAGE, MADV_MERGEABLE);
+}
+
+static void scenario_ksm_leader_exit(void)
+{
+	struct child a;
+	pthread_t t;
+	uint64_t pfn;
+	int ready[2];
+	pid_t b;
+	char c;
+
+	if (!ksm_start())
+		return;
+	ksm_addr = map_anon(4 * PAGE);
+	munmap(ksm_addr, 4 * PAGE);
+	child_start(&a, ksm_fill_same, NULL);
+	if (pipe(ready))
+		exit(2);
+	b = fork();
+	if (b == 0) {
+		ksm_fill_same(0, NULL);
+		if (pthread_create(&t, NULL, park, NULL))
+			_exit(3);
+		(void)!write(ready[1], "k", 1);
+		pthread_exit(NULL);	/* the leader goes; the process lives on in its other thread */
+	}
+	if (read(ready[0], &c, 1) != 1) {
+		result(false, "KSM, main thread exited: the process did not start");
+		kill(b, SIGKILL);
+		waitpid(b, NULL, 0);
+		child_stop(&a);
+		return;
+	}
+	close(ready[0]);
+	close(ready[1]);
+	pfn = ksm_wait_merged(a.pid, b, ksm_addr + PAGE);
+	if (pfn)
+		compare("KSM page mapped by a process whose main thread exited", pfn, "ksm", "pte");
+	write_str("/sys/kernel/mm/ksm/run", "2");
+	kill(b, SIGKILL);
+	waitpid(b, NULL, 0);
+	child_stop(&a);
+}
+
+/* A huge page is asked at its head, a tail and its last page: each kind of page keeps its state elsewhere. */
+static void compare_huge(const char *what, const char *p)
+{
+	static const struct { const char *name; unsigned long index; } at[] = {
+		{ "head", 0 }, { "tail 7", 7 }, { "last page", HPAGE / PAGE - 1 },
+	};
+	char name[128];
+
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		snprintf(name, sizeof(name), "%s, %s", what, at[i].name);
+		compare(name, pfn_of(getpid(), p + at[i].index * PAGE), "hugetlb", "pmd");
+	}
 }
 
 /* 9. Hugetlb: a private anonymous huge page shared by fork, and a hugetlb memfd shared across fork. */
@@ -469,7 +601,7 @@ static void scenario_hugetlb(void)
 	}
 	fill(p, HPAGE, 9);
 	child_start(&c, NULL, NULL);
-	compare("hugetlb anonymous page shared by fork, subpage 7", pfn_of(getpid(), p + 7 * PAGE), "hugetlb", "pmd");
+	compare_huge("hugetlb anonymous page shared by fork", p);
 	child_stop(&c);
 	munmap(p, HPAGE);
 
@@ -483,7 +615,7 @@ static void scenario_hugetlb(void)
 	touch_addr = p;
 	touch_len = PAGE;
 	child_start(&c, touch_step, NULL);
-	compare("hugetlb memfd page shared by fork, subpage 3", pfn_of(getpid(), p + 3 * PAGE), "hugetlb", "pmd");
+	compare_huge("hugetlb memfd page shared by fork", p);
 	child_stop(&c);
 	munmap(p, HPAGE);
 	close(fd);
@@ -754,6 +886,9 @@ static void scenario_hostile(void)
 	expect_errno("'-1'", "-1", 2, EINVAL);
 	expect_errno("'+1'", "+1", 2, EINVAL);
 	expect_errno("'0x'", "0x", 2, EINVAL);
+	expect_errno("'0x0x1f' (a second prefix)", "0x0x1f", 6, EINVAL);
+	expect_errno("'0x+1f' (a sign after the prefix)", "0x+1f", 5, EINVAL);
+	expect_errno("'0X1F' (upper case)", "0X1F", 4, 0);
 	expect_errno("'1 2'", "1 2", 3, EINVAL);
 	expect_errno("'010' is decimal ten, not octal", "010\n", 4, 0);
 	expect_errno("empty", "", 0, EINVAL);
@@ -1828,6 +1963,7 @@ static const struct scenario {
 	{ "memfd", "oracle", scenario_memfd },
 	{ "thp", "oracle", scenario_thp },
 	{ "ksm", "oracle", scenario_ksm },
+	{ "ksm-leader-exit", "oracle", scenario_ksm_leader_exit },
 	{ "hugetlb", "oracle", scenario_hugetlb },
 	{ "many", "oracle", scenario_many },
 	{ "mthp", "oracle", scenario_mthp },
