@@ -9,6 +9,7 @@
  * (pte_free_defer(), tlb_remove_table()). So a PTE table is only ever reached from a pmd value read inside
  * rcu_read_lock(), and used after the pmd was found unchanged under the PTE lock, as __pte_offset_map_lock().
  */
+#include <linux/hugetlb.h>
 #include <linux/mm.h>
 #include <linux/pgtable.h>
 #include <linux/rcupdate.h>
@@ -63,8 +64,9 @@ static bool rmp_pfn_in(unsigned long pfn, unsigned long first, unsigned long nr)
 	return pfn >= first && pfn < first + nr;
 }
 
-static void rmp_pte_bits(struct rmp_mapping *m, pte_t pte)
+static void rmp_pte_bits(struct rmp_mapping *m, pte_t *ptep, pte_t pte)
 {
+	m->entry = ptep;
 	m->level = RMP_PTE;
 	m->writable = pte_write(pte);
 	m->dirty = pte_dirty(pte);
@@ -122,6 +124,7 @@ static bool rmp_lookup(struct rmp_report *r, struct vm_area_struct *vma, unsigne
 		pudval = READ_ONCE(*pud);
 		if (pud_leaf(pudval) && pud_present(pudval) &&
 		    rmp_pfn_in(pfn, pud_pfn(pudval), PUD_SIZE >> PAGE_SHIFT)) {
+			m->entry = pud;
 			m->level = RMP_PUD;
 			m->writable = pud_write(pudval);
 			m->dirty = pud_dirty(pudval);
@@ -149,6 +152,9 @@ again:
 			goto again;	/* a PTE table now */
 		}
 		if (pmd_present(pmdval) && rmp_pfn_in(pfn, pmd_pfn(pmdval), HPAGE_PMD_NR)) {
+			m->entry = pmd;
+			/* one entry seen by every process sharing the table, counted once in the mapcount */
+			m->shared_table = is_vm_hugetlb_page(vma) && hugetlb_pmd_shared((pte_t *)pmd);
 			m->level = RMP_PMD;
 			m->writable = pmd_write(pmdval);
 			m->dirty = pmd_dirty(pmdval);
@@ -171,7 +177,7 @@ again:
 	}
 	pte = ptep_get(ptep);
 	if (pte_present(pte) && pte_pfn(pte) == pfn) {
-		rmp_pte_bits(m, pte);
+		rmp_pte_bits(m, ptep, pte);
 		found = true;
 	}
 	spin_unlock(ptl);
@@ -256,7 +262,7 @@ int rmp_scan_range(struct rmp_report *r, struct vm_area_struct *vma, unsigned lo
 			pte = ptep_get(ptep);
 			if (!pte_present(pte) || pte_pfn(pte) != pfn)
 				continue;
-			rmp_pte_bits(&m, pte);
+			rmp_pte_bits(&m, ptep, pte);
 			ret = rmp_add_mapping(r, &m);	/* no allocation: room was reserved */
 			if (ret)
 				break;

@@ -136,6 +136,29 @@ static void rmp_sort_unique(struct rmp_report *r)
 	r->nr_maps = n;
 }
 
+static int rmp_cmp_entry(const void *a, const void *b)
+{
+	const struct rmp_mapping *x = a, *y = b;
+
+	return x->entry < y->entry ? -1 : x->entry > y->entry;
+}
+
+/*
+ * How many distinct page-table entries the mappings are: what the mapcount counts. Processes that share a
+ * hugetlb PMD table (huge_pmd_share(): shared hugetlb areas covering an aligned 1 GiB) each map the page
+ * through one entry, counted once, as fs/proc/task_mmu.c knows (hugetlb_pmd_shared()).
+ */
+static size_t rmp_count_entries(struct rmp_report *r)
+{
+	size_t i, n = 0;
+
+	sort(r->maps, r->nr_maps, sizeof(*r->maps), rmp_cmp_entry, NULL);
+	for (i = 0; i < r->nr_maps; i++)
+		n += !i || r->maps[i].entry != r->maps[i - 1].entry;
+	sort(r->maps, r->nr_maps, sizeof(*r->maps), rmp_cmp_mapping, NULL);
+	return n;
+}
+
 /*
  * Pin the folio @page belongs to: a reference keeps it from being freed and reused, and page_folio() is
  * looked up again after taking it, since the page may have joined or left a large folio meanwhile
@@ -225,6 +248,7 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 	int before, ret;
 
 	r->nr_maps = 0;
+	r->nr_entries = 0;
 	r->has_file = false;
 	r->path = "";
 	r->note = NULL;
@@ -292,6 +316,7 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 	else
 		ret = rmp_walk_file(r, folio, page);
 	rmp_sort_unique(r);
+	r->nr_entries = rmp_count_entries(r);
 	r->mapcount = rmp_page_mapcount(page);
 	r->refcount = folio_ref_count(folio) - 1;
 	if (r->mapcount > 0)
@@ -304,7 +329,7 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 	} else if (before != r->mapcount || mapping != READ_ONCE(folio->mapping)) {
 		r->verdict = RMP_RACED;
 		r->note = "the page's mappings changed during the walk";
-	} else if (r->nr_maps == r->mapcount) {
+	} else if (r->nr_entries == r->mapcount) {
 		r->verdict = RMP_COMPLETE;
 	} else {
 		r->verdict = RMP_MISMATCH;

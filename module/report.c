@@ -77,11 +77,11 @@ void rmp_format(struct rmp_text *t, const struct rmp_report *r)
 		rmp_print_escaped(t, m->comm);
 		rmp_printf(t, " vaddr=0x%lx vma_start=0x%lx vma_end=0x%lx vm_flags=0x%lx level=%s",
 			   m->vaddr, m->vma_start, m->vma_end, m->vm_flags, rmp_level_names[m->level]);
-		rmp_printf(t, " writable=%d dirty=%d young=%d soft_dirty=%d uffd_wp=%d\n",
-			   m->writable, m->dirty, m->young, m->soft_dirty, m->uffd_wp);
+		rmp_printf(t, " writable=%d dirty=%d young=%d soft_dirty=%d uffd_wp=%d shared_table=%d\n",
+			   m->writable, m->dirty, m->young, m->soft_dirty, m->uffd_wp, m->shared_table);
 	}
-	rmp_printf(t, "end mappings=%zu verdict=%s attempts=%u vmas=%lu tables=%lu", r->nr_maps,
-		   rmp_verdict_names[r->verdict], r->attempts, r->vmas, r->tables);
+	rmp_printf(t, "end mappings=%zu entries=%zu verdict=%s attempts=%u vmas=%lu tables=%lu", r->nr_maps,
+		   r->nr_entries, rmp_verdict_names[r->verdict], r->attempts, r->vmas, r->tables);
 	if (r->note) {
 		rmp_printf(t, " note=");
 		rmp_print_escaped(t, r->note);

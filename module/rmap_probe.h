@@ -18,6 +18,8 @@ struct rmp_mapping {
 	unsigned long vaddr, vma_start, vma_end, vm_flags;
 	enum rmp_level level;
 	bool writable, dirty, young, soft_dirty, uffd_wp;
+	bool shared_table;		/* a hugetlb PMD table shared with other processes (huge_pmd_share()) */
+	const void *entry;		/* the page-table entry, identity only: shared tables count once */
 };
 
 /*
@@ -43,6 +45,7 @@ struct rmp_report {
 	const char *note;
 	struct rmp_mapping *maps;
 	size_t nr_maps, cap_maps;
+	size_t nr_entries;		/* distinct page-table entries among maps: what mapcount counts */
 	/* what the walk cost, over every attempt: vmas looked at, page-table locks taken */
 	unsigned long vmas, tables;
 };

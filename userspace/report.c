@@ -151,6 +151,8 @@ static int map_field(struct report *r, const char *k, const char *v)
 		return parse_bool(v, &m->soft_dirty);
 	if (!strcmp(k, "uffd_wp"))
 		return parse_bool(v, &m->uffd_wp);
+	if (!strcmp(k, "shared_table"))
+		return parse_bool(v, &m->shared_table);
 	return 0;
 }
 
@@ -164,6 +166,8 @@ static int end_field(struct report *r, const char *k, const char *v)
 		return parse_u64(v, &u) ? -1 : (r->attempts = (unsigned int)u, 0);
 	if (!strcmp(k, "note"))
 		return COPY(r->note, v);
+	if (!strcmp(k, "entries"))
+		return parse_u64(v, &u) ? -1 : (r->entries = (long)u, 0);
 	if (!strcmp(k, "vmas"))
 		return parse_u64(v, &r->cost_vmas) ? -1 : (r->has_cost = true, 0);
 	if (!strcmp(k, "tables"))
@@ -228,6 +232,7 @@ int report_parse(struct report *r, const char *text, int *lineno)
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
+	r->entries = -1;
 	if (!copy)
 		return -1;
 	*lineno = 0;
@@ -267,12 +272,16 @@ void report_print_human(const struct report *r, FILE *out)
 		for (size_t i = 0; i < r->nr_maps; i++) {
 			const struct mapping *m = &r->maps[i];
 
-			fprintf(out, "  %8ld %-16s 0x%016" PRIx64 " %-5s %c%c%c%c 0x%" PRIx64 "-0x%" PRIx64 "\n", m->pid,
+			fprintf(out, "  %8ld %-16s 0x%016" PRIx64 " %-5s %c%c%c%c 0x%" PRIx64 "-0x%" PRIx64 "%s\n", m->pid,
 				m->comm, m->vaddr, m->level, m->writable ? 'w' : '-', m->dirty ? 'd' : '-',
-				m->young ? 'y' : '-', m->soft_dirty ? 's' : '-', m->vma_start, m->vma_end);
+				m->young ? 'y' : '-', m->soft_dirty ? 's' : '-', m->vma_start, m->vma_end,
+				m->shared_table ? "  shared pmd table" : "");
 		}
 	}
-	fprintf(out, "  %zu mapping%s, verdict %s", r->nr_maps, r->nr_maps == 1 ? "" : "s", r->verdict);
+	fprintf(out, "  %zu mapping%s", r->nr_maps, r->nr_maps == 1 ? "" : "s");
+	if (r->entries >= 0 && (size_t)r->entries != r->nr_maps)
+		fprintf(out, " through %ld page-table entr%s", r->entries, r->entries == 1 ? "y" : "ies");
+	fprintf(out, ", verdict %s", r->verdict);
 	if (r->attempts > 1)
 		fprintf(out, " after %u attempts", r->attempts);
 	if (r->note[0])
@@ -330,6 +339,10 @@ void report_write_json(struct json *j, const struct report *r)
 	json_string(j, r->verdict);
 	json_key(j, "attempts");
 	json_uint(j, r->attempts);
+	if (r->entries >= 0) {
+		json_key(j, "entries");
+		json_uint(j, (uint64_t)r->entries);
+	}
 	if (r->has_cost) {
 		json_key(j, "cost");
 		json_start_object(j);
@@ -373,6 +386,8 @@ void report_write_json(struct json *j, const struct report *r)
 		json_bool(j, m->soft_dirty);
 		json_key(j, "uffd_wp");
 		json_bool(j, m->uffd_wp);
+		json_key(j, "shared_table");
+		json_bool(j, m->shared_table);
 		json_end_object(j);
 	}
 	json_end_array(j);

@@ -18,6 +18,7 @@ struct mapping {
 	uint64_t vaddr, vma_start, vma_end, vm_flags;
 	char level[8];
 	bool writable, dirty, young, soft_dirty, uffd_wp;
+	bool shared_table;	/* a hugetlb PMD table shared between processes: one entry for all */
 };
 
 struct report {
@@ -33,6 +34,7 @@ struct report {
 	char path[4096];
 	char verdict[32];
 	unsigned int attempts;
+	long entries;				/* distinct page-table entries; -1 if the module did not say */
 	bool has_cost;				/* modules before 0.2 do not say */
 	uint64_t cost_vmas, cost_tables;	/* what the walk cost: vmas looked at, page-table locks taken */
 	char note[REPORT_FIELD_MAX];

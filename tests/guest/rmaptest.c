@@ -621,6 +621,56 @@ static void scenario_hugetlb(void)
 	close(fd);
 }
 
+/*
+ * A shared hugetlb area covering an aligned 1 GiB: the processes that map it share one PMD table
+ * (huge_pmd_share(), as databases with huge pages and forked backends do), so the page's mapcount counts the one
+ * entry once while every process maps it. MAP_NORESERVE: only the huge page touched is allocated.
+ */
+static void scenario_hugetlb_shared_pmd(void)
+{
+	const size_t gb = 1UL << 30;
+	struct child c[2];
+	char *raw, *p;
+	struct answer a;
+	const char *q;
+	int fd, shared = 0;
+
+	if (write_str("/proc/sys/vm/nr_hugepages", "4")) {
+		result(false, "hugetlb shared PMD: cannot reserve huge pages");
+		return;
+	}
+	fd = memfd_create("rmaptest-shared-pmd", MFD_HUGETLB);
+	raw = mmap(NULL, 2 * gb, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (fd < 0 || ftruncate(fd, gb) || raw == MAP_FAILED) {
+		result(false, "hugetlb shared PMD: memfd or address space: %s", strerror(errno));
+		return;
+	}
+	p = (char *)(((uintptr_t)raw + gb - 1) & ~(gb - 1));
+	if (mmap(p, gb, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_NORESERVE, fd, 0) != p) {
+		result(false, "hugetlb shared PMD: mmap of 1 GiB at 0x%lx: %s", (unsigned long)p, strerror(errno));
+		return;
+	}
+	memset(p, 7, PAGE);
+	touch_addr = p;
+	touch_len = PAGE;
+	child_start(&c[0], touch_step, NULL);
+	child_start(&c[1], touch_step, NULL);
+	compare_huge("hugetlb page of a shared 1 GiB area, one PMD table for parent and two children", p);
+	ask(pfn_of(getpid(), p), &a);
+	for (q = a.raw; q && (q = strstr(q, "\"shared_table\":true")); q++)
+		shared++;
+	result(shared == 3 && json_u64(a.raw, "entries") == 1,
+	       "hugetlb shared PMD: 3 mappings marked shared_table through %llu page-table entry (want 3 through 1)",
+	       (unsigned long long)json_u64(a.raw, "entries"));
+	if (shared != 3)
+		printf("  raw: %.800s\n", a.raw);
+	answer_free(&a);
+	child_stop(&c[0]);
+	child_stop(&c[1]);
+	munmap(raw, 2 * gb);
+	close(fd);
+}
+
 /* 10. The text page of one program run as 200 processes. */
 static void scenario_many(void)
 {
@@ -1965,6 +2015,7 @@ static const struct scenario {
 	{ "ksm", "oracle", scenario_ksm },
 	{ "ksm-leader-exit", "oracle", scenario_ksm_leader_exit },
 	{ "hugetlb", "oracle", scenario_hugetlb },
+	{ "hugetlb-shared-pmd", "oracle", scenario_hugetlb_shared_pmd },
 	{ "many", "oracle", scenario_many },
 	{ "mthp", "oracle", scenario_mthp },
 	{ "large-file", "oracle", scenario_large_file },
