@@ -101,7 +101,9 @@ static ssize_t query_write(struct file *file, const char __user *ubuf, size_t co
 	ret = rmp_parse_pfn(ubuf, count, &pfn);
 	if (ret)
 		return ret;
-	mutex_lock(&q->lock);
+	/* killable: another writer on this file may be in a long KSM search */
+	if (mutex_lock_killable(&q->lock))
+		return -EINTR;
 	q->answered = false;
 	ret = rmp_query(pfn, &q->report);
 	if (!ret) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KSM folios: their reverse map (stable node -> rmap_items) is private to mm/ksm.c, so the mergeable vmas of
- * every mm KSM knows (MMF_VM_MERGEABLE) are searched instead. The cost is bounded by the PTE tables present in
+ * every mm KSM knows (MMF_VM_MERGEABLE; every mm on a retry) are searched instead. The cost is bounded by the PTE tables present in
  * those vmas, not by their virtual size (rmp_scan_range()), and the search never holds one mmap_lock for
  * long: it lets go between batches of tables whenever someone waits for the lock or for the CPU, and a fatal
  * signal ends it (-EINTR).
@@ -16,8 +16,11 @@
 #include "compat.h"
 #include "rmap_probe.h"
 
-/* PTE tables searched between two looks at the mmap_lock's waiters, the scheduler and signals. */
-#define RMP_KSM_BATCH 16
+/*
+ * Page-table entries visited between two looks at the mmap_lock's waiters, the scheduler and signals: 16 PTE
+ * tables, or as many empty upper entries.
+ */
+#define RMP_KSM_BATCH (16 * PTRS_PER_PTE)
 /* Spare room in the list of mms for processes forked while it is allocated. */
 #define RMP_MMS_SLACK 64
 
@@ -71,10 +74,14 @@ static int rmp_fill_mms(struct mm_struct **mms, size_t cap, size_t *nr)
 }
 
 /*
- * The mms KSM may have merged pages into, each once with a reference (mmget). Never cut short: when processes
- * outgrow the list while it is allocated, it is made again, and after three tries the attempt is "raced".
+ * The mms of all processes, each once with a reference (mmget), or with @only_ksm only those KSM has seen
+ * (MMF_VM_MERGEABLE): from 6.x ksm_fork() is best effort, and a child whose mm KSM failed to register still
+ * holds the KSM PTEs it copied, so the first attempt searches only the mms KSM saw and the retries search all.
+ * Never cut short: when processes outgrow the list while it is allocated, it is made again, and after three
+ * tries the attempt is "raced". The references are dropped with mmput_async(): the last one of an exiting
+ * process would otherwise tear its mm down here, taking the locks of its rmap and waiting on them.
  */
-static struct mm_struct **rmp_collect_mms(size_t *nr)
+static struct mm_struct **rmp_collect_mms(size_t *nr, bool only_ksm)
 {
 	struct task_struct *p;
 	struct mm_struct **mms;
@@ -94,16 +101,16 @@ static struct mm_struct **rmp_collect_mms(size_t *nr)
 		if (!ret)
 			break;
 		for (i = 0; i < n; i++)
-			mmput(mms[i]);
+			mmput_async(mms[i]);
 		kvfree(mms);
 	}
 	if (ret)
 		return ERR_PTR(-EAGAIN);
-	/* mmput() may sleep, so it runs here, outside RCU: for processes sharing an mm and mms KSM never saw */
+	/* outside RCU, as dropping a reference may sleep: for processes sharing an mm, and mms not searched */
 	sort(mms, n, sizeof(*mms), rmp_cmp_ptr, NULL);
 	for (i = 0, j = 0; i < n; i++) {
-		if ((j && mms[j - 1] == mms[i]) || !rmp_mm_ksm_enabled(mms[i]))
-			mmput(mms[i]);
+		if ((j && mms[j - 1] == mms[i]) || (only_ksm && !rmp_mm_ksm_enabled(mms[i])))
+			mmput_async(mms[i]);
 		else
 			mms[j++] = mms[i];
 	}
@@ -148,6 +155,7 @@ static int rmp_scan_mm(struct rmp_report *r, struct mm_struct *mm, unsigned long
 		if (fatal_signal_pending(current) || need_resched() || mmap_lock_is_contended(mm)) {
 			/* the vma may be gone once the lock is dropped: go on from the address */
 			mmap_read_unlock(mm);
+			r->relocked = true;
 			if (fatal_signal_pending(current))
 				return -EINTR;
 			cond_resched();
@@ -166,13 +174,13 @@ int rmp_walk_ksm(struct rmp_report *r, struct folio *folio, struct page *page)
 	size_t nr, i;
 	int ret = 0;
 
-	mms = rmp_collect_mms(&nr);
+	mms = rmp_collect_mms(&nr, r->attempts == 1);
 	if (IS_ERR(mms))
 		return PTR_ERR(mms);
 	for (i = 0; i < nr; i++) {
 		if (!ret)
 			ret = rmp_scan_mm(r, mms[i], pfn);
-		mmput(mms[i]);
+		mmput_async(mms[i]);
 	}
 	kvfree(mms);
 	return ret;

@@ -199,8 +199,9 @@ int rmp_check_vma(struct rmp_report *r, struct vm_area_struct *vma, unsigned lon
 }
 
 /*
- * The KSM search's step: record every PTE in [@addr, @end) of @vma that maps @pfn, visiting at most
- * @max_tables PTE tables; *@next says where to go on (@end when done). The caller holds mmap_lock for read.
+ * The KSM search's step: record every PTE in [@addr, @end) of @vma that maps @pfn, for at most @budget
+ * entries visited (a PTE table costs its PTRS_PER_PTE entries, an empty or huge upper entry skipped costs one);
+ * *@next says where to go on (@end when done). The caller holds mmap_lock for read.
  *
  * Unlike rmp_lookup(), empty and huge upper entries are skipped whole and without their lock, so the cost is
  * that of the PTE tables present, not of the virtual size: a KSM folio is order 0 and only ever mapped by a
@@ -209,10 +210,9 @@ int rmp_check_vma(struct rmp_report *r, struct vm_area_struct *vma, unsigned lon
  * place when the walk reads the pmd.
  */
 int rmp_scan_range(struct rmp_report *r, struct vm_area_struct *vma, unsigned long addr, unsigned long end,
-		   unsigned long pfn, unsigned int max_tables, unsigned long *next)
+		   unsigned long pfn, unsigned long budget, unsigned long *next)
 {
 	struct mm_struct *mm = vma->vm_mm;
-	unsigned int tables = 0;
 	size_t first, i;
 	spinlock_t *ptl;
 	pmd_t *pmd, pmdval;
@@ -224,7 +224,7 @@ int rmp_scan_range(struct rmp_report *r, struct vm_area_struct *vma, unsigned lo
 	int ret = 0;
 
 	r->vmas++;
-	while (addr < end && tables < max_tables && !ret) {
+	for (; addr < end && budget && !ret; budget--) {
 		pgd = pgd_offset(mm, addr);
 		if (pgd_none(READ_ONCE(*pgd)) || pgd_bad(READ_ONCE(*pgd))) {
 			addr = pgd_addr_end(addr, end);
@@ -253,8 +253,9 @@ int rmp_scan_range(struct rmp_report *r, struct vm_area_struct *vma, unsigned lo
 		ptep = rmp_pte_map_lock(r, mm, pmd, pmdval, addr, &ptl);
 		if (!ptep) {
 			rcu_read_unlock();
-			continue;	/* the pmd changed: read it again */
+			continue;	/* the pmd changed: read it again, at the cost of one entry */
 		}
+		budget -= min_t(unsigned long, budget - 1, PTRS_PER_PTE - 1);	/* the loop takes the last one */
 		first = r->nr_maps;
 		for (a = addr; a < pmd_end; a += PAGE_SIZE, ptep++) {
 			struct rmp_mapping m = { .vaddr = a };
@@ -271,7 +272,6 @@ int rmp_scan_range(struct rmp_report *r, struct vm_area_struct *vma, unsigned lo
 		rcu_read_unlock();
 		for (i = first; i < r->nr_maps; i++)
 			rmp_describe_mapping(r, vma, &r->maps[i]);
-		tables++;
 		addr = pmd_end;
 	}
 	*next = addr;

@@ -185,8 +185,9 @@ static struct folio *rmp_get_folio(struct page *page)
  * them at the second look from becoming one (only a free page is allocated), and the caller reads ->mapping
  * only after an smp_rmb() that pairs with the smp_wmb() between "->mapping = NULL" and the clearing of the
  * slab flag in __free_slab() (6.12, 7.x). 6.1's __free_slab() clears the flag and then ->mapping with no
- * barrier between two adjacent stores; there the file walk reads ->mapping again under the folio lock, which
- * the slab no longer uses once its flag is clear, and a kmem_cache pointer never carries the anon bit.
+ * barrier, so there a stale kmem_cache pointer can follow a clear flag: rmp_untracked_kind() takes ->mapping
+ * for an address_space only on a folio that is on the LRU or mapped, which a slab never is (and a
+ * kmem_cache pointer never carries the anon bit).
  */
 static const char *rmp_typed_kind(struct page *page, struct rmp_report *r)
 {
@@ -217,7 +218,15 @@ static const char *rmp_untracked_kind(struct folio *folio, struct page *page, st
 		return "other";
 	if (PageReserved(page))
 		return "reserved";
-	if (folio_test_ksm(folio) || folio_test_anon(folio) || rmp_file_mapping(folio))
+	if (folio_test_ksm(folio) || folio_test_anon(folio))
+		return NULL;
+	/*
+	 * A page-cache folio is on the LRU or mapped (or both): a slab never sets PG_lru or a mapcount, so this
+	 * also keeps 6.1's unordered "clear PG_slab; ->mapping = NULL" in __free_slab() from passing its
+	 * kmem_cache off as an address_space (see rmp_typed_kind()). A folio that is neither (isolated for
+	 * migration or reclaim, no longer mapped) is described, not walked: there is nothing mapped to find.
+	 */
+	if ((folio_test_lru(folio) || folio_mapped(folio)) && rmp_file_mapping(folio))
 		return NULL;
 	/* kernel or driver memory, or a page no longer in any file */
 	r->mapcount = rmp_page_mapcount(page);
@@ -249,6 +258,7 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 
 	r->nr_maps = 0;
 	r->nr_entries = 0;
+	r->relocked = false;
 	r->has_file = false;
 	r->path = "";
 	r->note = NULL;
@@ -331,6 +341,10 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 		r->note = "the page's mappings changed during the walk";
 	} else if (r->nr_entries == r->mapcount) {
 		r->verdict = RMP_COMPLETE;
+	} else if (r->relocked) {
+		/* an mremap() while the KSM search let go of the mmap_lock can move a PTE past it */
+		r->verdict = RMP_RACED;
+		r->note = "the search let go of an mmap_lock and the mappings moved meanwhile";
 	} else {
 		r->verdict = RMP_MISMATCH;
 		r->note = "mapcount differs from the mappings found";

@@ -48,6 +48,7 @@ struct rmp_report {
 	size_t nr_entries;		/* distinct page-table entries among maps: what mapcount counts */
 	/* what the walk cost, over every attempt: vmas looked at, page-table locks taken */
 	unsigned long vmas, tables;
+	bool relocked;			/* this attempt's KSM search dropped and retook an mmap_lock */
 };
 
 /* The page flags a report names, in the order of rmp_flag_names[]. */
@@ -70,7 +71,7 @@ void rmp_report_free(struct rmp_report *r);
 /* The steps, one file each: lookup.c (the page tables), walk.c (anon and file), ksm.c (the KSM search). */
 int rmp_check_vma(struct rmp_report *r, struct vm_area_struct *vma, unsigned long addr, unsigned long pfn);
 int rmp_scan_range(struct rmp_report *r, struct vm_area_struct *vma, unsigned long addr, unsigned long end,
-		   unsigned long pfn, unsigned int max_tables, unsigned long *next);
+		   unsigned long pfn, unsigned long budget, unsigned long *next);
 int rmp_walk_anon(struct rmp_report *r, struct folio *folio, struct page *page);
 int rmp_walk_file(struct rmp_report *r, struct folio *folio, struct page *page);
 struct address_space *rmp_file_mapping(struct folio *folio);

@@ -95,10 +95,18 @@ retry:
 			return -EAGAIN;
 		goto retry;
 	}
+	/*
+	 * Still mapped: then this anon_vma is still the folio's, and the lock keeps it (anon_vma_free()). Asked
+	 * inside RCU, as folio_lock_anon_vma_read() does: if the folio was unmapped, the root we locked may be
+	 * freed (it is SLAB_TYPESAFE_BY_RCU, so locking it was safe), and only RCU keeps its slab page for the
+	 * up_read().
+	 */
+	if (!folio_mapped(folio)) {
+		up_read(&root->rwsem);
+		rcu_read_unlock();
+		return 0;
+	}
 	rcu_read_unlock();
-	/* Still mapped: then this anon_vma is still the folio's, and the lock keeps it (anon_vma_free()). */
-	if (!folio_mapped(folio))
-		goto out;
 
 	for (avc = rmp_anon_tree_iter_first(&anon_vma->rb_root, pgoff, pgoff); avc;
 	     avc = rmp_anon_tree_iter_next(avc, pgoff, pgoff)) {
@@ -110,7 +118,6 @@ retry:
 			break;
 		cond_resched();
 	}
-out:
 	up_read(&root->rwsem);
 	return ret;
 }
