@@ -87,6 +87,7 @@ step "host unit tests" make -s unit
 step "rmapctl with its BPF programs" make -s rmapctl
 step "the guests' static programs (rmapctl, tests)" make -s guest-progs
 step "QEMU from bookworm-backports runs" tests/rig/fetch-qemu.sh
+step "the kernel's mm selftests of 6.1 (headers_install, static, libnuma)" tests/rig/mm-selftests.sh 6.1 /tmp/selftests
 for line in 6.1 6.12 newest; do
 	kdir=$(tests/rig/fetch-kernel.sh $line 2>/tmp/fetch.log) || { tail -5 /tmp/fetch.log; echo "FAIL: fresh root: fetch kernel line $line"; continue; }
 	step "module against $(basename "$kdir") headers" tests/rig/build-module.sh "$kdir" "/tmp/module-$line"

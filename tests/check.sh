@@ -71,8 +71,21 @@ for line in $KERNELS; do
 	fi
 	tests/rig/dkms-build.sh "$kdir" "$out/dkms" 2>&1 | record
 	took "$abi: fetch and builds" "$t"
+	# The kernel's own mm selftests, from the source of the line's kernel, run beside the queries
+	# (t-60-selftests): 6.12 and the debug kernel (6.1's vm selftests); the other lines say why they skip.
+	selftests=
+	case $line in 6.12) stsrc=6.12 ;; debug) stsrc=6.1 ;; *) stsrc= ;; esac
+	if [ -n "$stsrc" ]; then
+		if selftests=$(tests/rig/mm-selftests.sh "$stsrc" "$out/selftests"); then
+			result PASS "$abi: the kernel's mm selftests of $stsrc build"
+		else
+			result FAIL "$abi: the kernel's mm selftests of $stsrc do not build"
+			selftests=
+		fi
+	fi
 	t=$(date +%s)
-	tests/rig/run-guest.sh "$kdir" "$out/module/rmap_probe.ko" "$BUILD/guest" "$out/guest" | record
+	RIG_SELFTESTS=$selftests tests/rig/run-guest.sh "$kdir" "$out/module/rmap_probe.ko" "$BUILD/guest" "$out/guest" |
+		record
 	took "$abi: guest suite" "$t"
 	# Kernel lockdown: a second boot with lockdown=integrity. A kernel built here signs the module with its own
 	# key, so it loads and the query must be refused cleanly; Debian's kernels refuse the unsigned module.

@@ -1032,6 +1032,113 @@ static void scenario_sweep(void)
 	       max_pfn, answered, nxio, other, (long)(time(NULL) - t0));
 }
 
+/*
+ * Every allocation of a query failed in turn (fail-nth: CONFIG_FAULT_INJECTION with failslab and fail_page_alloc,
+ * the debug kernel's): each query answers or fails with ENOMEM, never anything else, and the next one works.
+ * kmemleak (tests/guest/init) then finds nothing, and the guest log no kernel report.
+ */
+static int fault_query(int nth_fd, uint64_t pfn, int nth, char *out, size_t size, bool *injected)
+{
+	char req[32], n[16];
+	int fd = open(QUERY, O_RDWR), err = 0;	/* a fresh file: its report buffers are allocated anew */
+	ssize_t got;
+
+	if (fd < 0)
+		return errno;
+	snprintf(req, sizeof(req), "%llu", (unsigned long long)pfn);
+	snprintf(n, sizeof(n), "%d", nth);
+	if (pwrite(nth_fd, n, strlen(n), 0) < 0)
+		err = errno;
+	else if (write(fd, req, strlen(req)) < 0)
+		err = errno;
+	else if ((got = read(fd, out, size - 1)) < 0)
+		err = errno;
+	else
+		out[got] = '\0';
+	/* "0": the nth call failed as asked; else the query made fewer calls that may fail */
+	got = pread(nth_fd, n, sizeof(n) - 1, 0);
+	n[got > 0 ? got : 0] = '\0';
+	*injected = atoi(n) == 0;
+	(void)!pwrite(nth_fd, "0", 1, 0);
+	close(fd);
+	return err;
+}
+
+static void fault_inject_pfn(int nth_fd, const char *what, uint64_t pfn)
+{
+	int nth, injected = 0, enomem = 0, bad = 0;
+	char out[1 << 16];
+	bool hit = true;
+
+	for (nth = 1; hit && nth < 100; nth++) {
+		int err = fault_query(nth_fd, pfn, nth, out, sizeof(out), &hit);
+
+		injected += hit;
+		enomem += err == ENOMEM;
+		if ((err && err != ENOMEM) || (!err && !strstr(out, "\nend mappings="))) {
+			if (bad++ < 3)
+				printf("  fail-nth %d: %s\n", nth, err ? strerror(err) : "a report without its end line");
+		}
+		err = fault_query(nth_fd, pfn, 0, out, sizeof(out), &(bool){ 0 });
+		if (err || !strstr(out, "verdict=complete")) {
+			if (bad++ < 3)
+				printf("  the query after fail-nth %d: %s\n", nth, err ? strerror(err) : out);
+		}
+	}
+	result(bad == 0 && injected > 0 && !hit,
+	       "fault injection, %s (pfn 0x%llx): each of the query's %d allocations failed in turn: %d ENOMEM, the "
+	       "others answered, and every next query was complete", what, (unsigned long long)pfn, injected, enomem);
+}
+
+static void scenario_fault_inject(void)
+{
+	char path[64];
+	struct child a, b;
+	int nth_fd;
+	char *p;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/fail-nth", (long)syscall(SYS_gettid));
+	nth_fd = open(path, O_RDWR);
+	if (nth_fd < 0) {
+		skip("fault injection: no %s (CONFIG_FAULT_INJECTION; the debug kernel has it)", path);
+		return;
+	}
+	/* GFP_KERNEL allocations may fail too (both ignore them by default) */
+	if (write_str("/sys/kernel/debug/failslab/ignore-gfp-wait", "N") ||
+	    write_str("/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N") ||
+	    write_str("/sys/kernel/debug/fail_page_alloc/min-order", "0")) {
+		result(false, "fault injection: cannot configure failslab and fail_page_alloc: %s", strerror(errno));
+		close(nth_fd);
+		return;
+	}
+	p = map_anon(PAGE);
+	fill(p, PAGE, 61);
+	child_start(&a, NULL, NULL);
+	child_start(&b, NULL, NULL);
+	fault_inject_pfn(nth_fd, "an anonymous page of three processes", pfn_of(getpid(), p));
+	fault_inject_pfn(nth_fd, "a page of rmaptest's own text", pfn_of(getpid(), (void *)((uintptr_t)&scenario_fault_inject & ~(PAGE - 1))));
+	child_stop(&a);
+	child_stop(&b);
+	munmap(p, PAGE);
+	if (ksm_start()) {
+		uint64_t pfn;
+
+		ksm_addr = map_anon(8 * PAGE);
+		munmap(ksm_addr, 8 * PAGE);
+		child_start(&a, ksm_fill, NULL);
+		child_start(&b, ksm_fill, NULL);
+		pfn = ksm_wait_merged(a.pid, b.pid, ksm_addr + 2 * PAGE);
+		if (pfn)
+			fault_inject_pfn(nth_fd, "a KSM page (the search's list of processes)", pfn);
+		write_str("/sys/kernel/mm/ksm/run", "2");
+		child_stop(&a);
+		child_stop(&b);
+	}
+	write_str("/sys/kernel/debug/failslab/ignore-gfp-wait", "Y");
+	write_str("/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "Y");
+	close(nth_fd);
+}
+
 /* The write parser fed garbage: random bytes, partial, huge and positioned writes, reads before writes. */
 static void scenario_fuzz(void)
 {
@@ -1222,6 +1329,26 @@ static bool race_explain(uint64_t pfn)
 	return (long)n != count;	/* the kernel's own two views disagree: a race pagemap confirms */
 }
 
+/* Count one answer by its verdict; a mismatch is printed and checked against pagemap (race_explain()). */
+static void tally(struct race_stats *st, const char *out, ssize_t n, size_t size, uint64_t pfn)
+{
+	if (strstr(out, "verdict=complete")) {
+		st->complete++;
+	} else if (strstr(out, "verdict=raced")) {
+		st->raced++;
+	} else if (strstr(out, "verdict=untracked")) {
+		st->untracked++;
+	} else if (strstr(out, "verdict=mismatch")) {
+		printf("  mismatch: %.600s\n", out);
+		if (race_explain(pfn))
+			st->confirmed++;
+		else
+			st->mismatch++;
+	} else if (n < (ssize_t)size - 1) {
+		st->errors++;
+	}
+}
+
 static void race_querier(int id, struct race_stats *st, time_t deadline, unsigned long max_pfn)
 {
 	char req[32], out[1 << 16];
@@ -1268,24 +1395,64 @@ static void race_querier(int id, struct race_stats *st, time_t deadline, unsigne
 			continue;
 		}
 		out[n] = '\0';
-		if (strstr(out, "verdict=complete")) {
-			st->complete++;
-		} else if (strstr(out, "verdict=raced")) {
-			st->raced++;
-		} else if (strstr(out, "verdict=untracked")) {
-			st->untracked++;
-		} else if (strstr(out, "verdict=mismatch")) {
-			printf("  mismatch: %.600s\n", out);
-			if (race_explain(pfn))
-				st->confirmed++;
-			else
-				st->mismatch++;
-		} else if (n < (ssize_t)sizeof(out) - 1) {
-			st->errors++;
-		}
+		tally(st, out, n, sizeof(out), pfn);
 	}
 	if (fd >= 0)
 		close(fd);
+}
+
+/*
+ * rmaptest query-loop: query every PFN of RAM, again and again, until SIGTERM; then one summary line. Exits 1
+ * on a mismatch pagemap does not explain, or an error: the load run beside the kernel's mm selftests.
+ */
+static volatile sig_atomic_t loop_stop;
+
+static void loop_on_term(int sig)
+{
+	(void)sig;
+	loop_stop = 1;
+}
+
+static int query_loop(void)
+{
+	unsigned long max_pfn = max_pfn_from_iomem(), rounds = 0;
+	struct race_stats st = { 0 };
+	char req[32], out[1 << 16];
+	int fd = open(QUERY, O_RDWR);
+
+	signal(SIGTERM, loop_on_term);
+	if (fd < 0) {
+		perror("query-loop: " QUERY);
+		return 2;
+	}
+	while (!loop_stop) {
+		for (unsigned long pfn = 0; pfn <= max_pfn && !loop_stop; pfn++) {
+			ssize_t n;
+
+			snprintf(req, sizeof(req), "%lu", pfn);
+			st.queries++;
+			if (write(fd, req, strlen(req)) < 0) {
+				if (errno == ENXIO)
+					st.nxio++;
+				else if (errno != EINTR && st.errors++ < 5)
+					printf("  query-loop: pfn 0x%lx: %s\n", pfn, strerror(errno));
+				continue;
+			}
+			n = read(fd, out, sizeof(out) - 1);
+			if (n <= 0) {
+				st.errors++;
+				continue;
+			}
+			out[n] = '\0';
+			tally(&st, out, n, sizeof(out), pfn);
+		}
+		rounds++;
+	}
+	close(fd);
+	printf("query-loop: %lu rounds of PFNs 0..0x%lx, %lu queries: %lu complete, %lu raced, %lu untracked, "
+	       "%lu mismatch (+%lu that pagemap confirmed), %lu ENXIO, %lu errors\n", rounds, max_pfn, st.queries,
+	       st.complete, st.raced, st.untracked, st.mismatch, st.confirmed, st.nxio, st.errors);
+	return st.mismatch || st.errors ? 1 : 0;
 }
 
 /* Unload and load the module again and again: rmmod fails while a query file is open, and that is fine. */
@@ -2023,6 +2190,7 @@ static const struct scenario {
 	{ "many-opens", "hostile", scenario_many_opens },
 	{ "sweep", "hostile", scenario_sweep },
 	{ "fuzz", "hostile", scenario_fuzz },
+	{ "fault-inject", "hostile", scenario_fault_inject },
 	{ "race", "stress", scenario_race },
 	{ "bench", "bench", scenario_bench },
 	{ "trace-move", "trace", scenario_trace_move },
@@ -2054,6 +2222,8 @@ int main(int argc, char **argv)
 		printf("0x%llx\n", (unsigned long long)pfn_of(atoi(argv[2]), (void *)strtoul(argv[3], NULL, 0)));
 		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "query-loop"))
+		return query_loop();
 	if (argc == 3 && !strcmp(argv[1], "find-pfn")) {
 		int bit = !strcmp(argv[2], "buddy") ? KPF_BUDDY : !strcmp(argv[2], "slab") ? KPF_SLAB : -1;
 

@@ -27,6 +27,8 @@ cp "$top"/tests/guest/*.sh "$root/tests/"
 cp "$ko" "$root/rmap/rmap_probe.ko"
 sed -n 's/^#define RMAP_PROBE_VERSION "\(.*\)"/\1/p' "$top/module/rmap_probe.h" > "$root/rmap/version"
 for f in "$bin"/*; do cp "$f" "$root/bin/"; done
+# RIG_SELFTESTS=DIR: the kernel's mm selftests for this line (tests/rig/mm-selftests.sh), run by t-60-selftests.
+[ -n "${RIG_SELFTESTS:-}" ] && cp -r "$RIG_SELFTESTS" "$root/selftests"
 # Kernel modules the tests use (brd for swap), as the image package ships them.
 mkdir -p "$root/lib/modules"
 # busybox insmod wants them uncompressed (6.12 ships .ko.xz).
