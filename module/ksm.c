@@ -32,8 +32,14 @@ static int rmp_cmp_ptr(const void *a, const void *b)
 }
 
 /*
- * A process's mm, with a reference: as find_lock_task_mm(), through any live thread, since a main thread
- * that called pthread_exit() stays a zombie without an mm while its other threads run on. Under RCU.
+ * A process's mm, grabbed (mmgrab(): the struct stays, its address space may still go): as
+ * find_lock_task_mm(), through any live thread, since a main thread that called pthread_exit() stays a zombie
+ * without an mm while its other threads run on. Under RCU; task_lock() is a spinlock.
+ *
+ * Not mmget(): holding mm_users for the whole search would hold back the teardown of every process that exits
+ * meanwhile (exit_mmap() runs on the last mm_users reference), keeping its pages mapped; the kernel's own mm
+ * selftests saw it (KSM refuses to change merge_across_nodes while a KSM page is still mapped). Each mm's
+ * address space is held only while that mm is searched (mmget_not_zero()).
  */
 static struct mm_struct *rmp_process_mm(struct task_struct *p)
 {
@@ -41,7 +47,11 @@ static struct mm_struct *rmp_process_mm(struct task_struct *p)
 	struct mm_struct *mm;
 
 	for_each_thread(p, t) {
-		mm = get_task_mm(t);	/* task_lock(): a spinlock, fine under RCU */
+		task_lock(t);
+		mm = t->mm;
+		if (mm)
+			mmgrab(mm);
+		task_unlock(t);
 		if (mm)
 			return mm;
 	}
@@ -74,12 +84,11 @@ static int rmp_fill_mms(struct mm_struct **mms, size_t cap, size_t *nr)
 }
 
 /*
- * The mms of all processes, each once with a reference (mmget), or with @only_ksm only those KSM has seen
- * (MMF_VM_MERGEABLE): from 6.x ksm_fork() is best effort, and a child whose mm KSM failed to register still
- * holds the KSM PTEs it copied, so the first attempt searches only the mms KSM saw and the retries search all.
- * Never cut short: when processes outgrow the list while it is allocated, it is made again, and after three
- * tries the attempt is "raced". The references are dropped with mmput_async(): the last one of an exiting
- * process would otherwise tear its mm down here, taking the locks of its rmap and waiting on them.
+ * The mms of all processes, each once and grabbed (rmp_process_mm()), or with @only_ksm only those KSM has
+ * seen (MMF_VM_MERGEABLE): from 6.x ksm_fork() is best effort, and a child whose mm KSM failed to register
+ * still holds the KSM PTEs it copied, so the first attempt searches only the mms KSM saw and the retries
+ * search all. Never cut short: when processes outgrow the list while it is allocated, it is made again, and
+ * after three tries the attempt is "raced".
  */
 static struct mm_struct **rmp_collect_mms(size_t *nr, bool only_ksm)
 {
@@ -101,16 +110,16 @@ static struct mm_struct **rmp_collect_mms(size_t *nr, bool only_ksm)
 		if (!ret)
 			break;
 		for (i = 0; i < n; i++)
-			mmput_async(mms[i]);
+			mmdrop(mms[i]);
 		kvfree(mms);
 	}
 	if (ret)
 		return ERR_PTR(-EAGAIN);
-	/* outside RCU, as dropping a reference may sleep: for processes sharing an mm, and mms not searched */
+	/* outside RCU: for processes sharing an mm, and mms not searched */
 	sort(mms, n, sizeof(*mms), rmp_cmp_ptr, NULL);
 	for (i = 0, j = 0; i < n; i++) {
 		if ((j && mms[j - 1] == mms[i]) || (only_ksm && !rmp_mm_ksm_enabled(mms[i])))
-			mmput_async(mms[i]);
+			mmdrop(mms[i]);
 		else
 			mms[j++] = mms[i];
 	}
@@ -178,9 +187,15 @@ int rmp_walk_ksm(struct rmp_report *r, struct folio *folio, struct page *page)
 	if (IS_ERR(mms))
 		return PTR_ERR(mms);
 	for (i = 0; i < nr; i++) {
-		if (!ret)
+		/*
+		 * An mm whose process exited meanwhile maps nothing any more. mmput_async(): if ours is the last
+		 * reference, the teardown (which takes the rmap locks and waits on them) runs in a worker, not here.
+		 */
+		if (!ret && mmget_not_zero(mms[i])) {
 			ret = rmp_scan_mm(r, mms[i], pfn);
-		mmput_async(mms[i]);
+			mmput_async(mms[i]);
+		}
+		mmdrop(mms[i]);
 	}
 	kvfree(mms);
 	return ret;
