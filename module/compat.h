@@ -39,8 +39,42 @@ static inline pgoff_t rmp_page_pgoff(struct folio *folio, struct page *page)
 /*
  * How many page-table entries map this page: its own PTE mappings plus the PMD/PUD mappings of its folio, as
  * /proc/kpagecount shows. 6.12 dropped page_mapcount() from mm.h (fs/proc keeps the same sum as
- * folio_precise_page_mapcount()).
+ * folio_precise_page_mapcount()). 6.15 made the per-page counts of large folios optional: with
+ * CONFIG_NO_PAGE_MAPCOUNT (where a distribution enables it) only the folio's total is kept, and fs/proc/page.c
+ * shows for each page the folio's average (folio_average_page_mapcount(), at least 1 when mapped); so does
+ * this, and rmp_page_mapcount_exact() says that the number is no count of this page's own entries.
  */
+#ifdef CONFIG_NO_PAGE_MAPCOUNT
+static inline bool rmp_page_mapcount_exact(struct folio *folio)
+{
+	return !folio_test_large(folio) || folio_test_hugetlb(folio);
+}
+
+static inline int rmp_page_mapcount(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+	int mapcount, entire, avg;
+
+	if (!folio_test_large(folio))
+		return atomic_read(&page->_mapcount) + 1;
+	entire = folio_entire_mapcount(folio);
+	if (folio_test_hugetlb(folio))
+		return entire;
+	mapcount = folio_large_mapcount(folio);
+	if (mapcount <= 0)
+		return 0;
+	if (mapcount <= entire)
+		return entire;
+	mapcount -= entire;
+	avg = ((unsigned int)mapcount + (1U << folio_large_order(folio)) / 2) >> folio_large_order(folio);
+	return max(avg + entire, 1);
+}
+#else
+static inline bool rmp_page_mapcount_exact(struct folio *folio)
+{
+	return true;
+}
+
 static inline int rmp_page_mapcount(struct page *page)
 {
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
@@ -56,6 +90,7 @@ static inline int rmp_page_mapcount(struct page *page)
 	return mapcount;
 #endif
 }
+#endif
 
 /*
  * 7.3: anonymous vmas carry their own page offset (absent from 7.2), and the anon rmap is keyed by it

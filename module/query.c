@@ -49,7 +49,7 @@ const char * const rmp_flag_names[] = {
 	"slab", "buddy", "pgtable", "zero", NULL
 };
 
-const char * const rmp_verdict_names[] = { "complete", "raced", "mismatch", "untracked" };
+const char * const rmp_verdict_names[] = { "complete", "raced", "mismatch", "untracked", "unverified" };
 const char * const rmp_level_names[] = { "pte", "pmd", "pud" };
 
 /* The folio's flags with their stable meanings, after fs/proc/page.c:stable_page_flags(). */
@@ -339,6 +339,9 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 	} else if (before != r->mapcount || mapping != READ_ONCE(folio->mapping)) {
 		r->verdict = RMP_RACED;
 		r->note = "the page's mappings changed during the walk";
+	} else if (!rmp_page_mapcount_exact(folio)) {
+		r->verdict = RMP_UNVERIFIED;
+		r->note = "this kernel keeps no per-page mapcount of large folios (CONFIG_NO_PAGE_MAPCOUNT): each mapping listed was confirmed, their number cannot be checked";
 	} else if (r->nr_entries == r->mapcount) {
 		r->verdict = RMP_COMPLETE;
 	} else if (r->relocked) {
@@ -374,7 +377,8 @@ int rmp_query(unsigned long pfn, struct rmp_report *r)
 	}
 	for (r->attempts = 1; ; r->attempts++) {
 		ret = rmp_query_once(r, page);
-		if (ret || r->verdict == RMP_COMPLETE || r->verdict == RMP_UNTRACKED ||
+		/* only "raced" and "mismatch" can be a page changing under the walk */
+		if (ret || (r->verdict != RMP_RACED && r->verdict != RMP_MISMATCH) ||
 		    r->attempts == RMP_MAX_ATTEMPTS)
 			break;
 		if (fatal_signal_pending(current))

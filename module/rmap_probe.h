@@ -23,11 +23,13 @@ struct rmp_mapping {
 };
 
 /*
- * complete: every mapping the mapcount promises was found; raced: the page changed under every attempt;
- * mismatch: a stable page whose mapcount the reverse map does not explain; untracked: the page is not
- * reverse-mapped (slab, page table, zero page, driver page, free page), so there is nothing to walk.
+ * complete: every mapping the mapcount promises was found (README.md says exactly what that claims);
+ * raced: the page changed under every attempt; mismatch: a stable page whose mapcount the reverse map does
+ * not explain; untracked: the page is not reverse-mapped (slab, page table, zero page, driver page, free
+ * page), so there is nothing to walk; unverified: the mappings were confirmed but the kernel keeps no count of
+ * this page's own to check their number against (CONFIG_NO_PAGE_MAPCOUNT, large folios).
  */
-enum rmp_verdict { RMP_COMPLETE, RMP_RACED, RMP_MISMATCH, RMP_UNTRACKED };
+enum rmp_verdict { RMP_COMPLETE, RMP_RACED, RMP_MISMATCH, RMP_UNTRACKED, RMP_UNVERIFIED };
 
 struct rmp_report {
 	unsigned long pfn, head_pfn;
