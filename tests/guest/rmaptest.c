@@ -408,14 +408,20 @@ static void scenario_thp(void)
 /* 8. A KSM-merged page of two processes. */
 static char *ksm_addr;
 
+/* @pages of anonymous memory at ksm_addr (the same address in every child), for KSM to merge */
+static void ksm_map(size_t pages)
+{
+	if (mmap(ksm_addr, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+	    ksm_addr)
+		_exit(3);
+}
+
 static void ksm_fill(int n, void *arg)
 {
 	(void)arg;
 	if (n != 0)
 		return;
-	if (mmap(ksm_addr, 8 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
-	    ksm_addr)
-		_exit(3);
+	ksm_map(8);
 	fill(ksm_addr, 8 * PAGE, 80);
 	madvise(ksm_addr, 8 * PAGE, MADV_MERGEABLE);
 }
@@ -519,9 +525,7 @@ static void ksm_fill_same(int n, void *arg)
 	(void)arg;
 	if (n != 0)
 		return;
-	if (mmap(ksm_addr, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
-	    ksm_addr)
-		_exit(3);
+	ksm_map(4);
 	for (int i = 0; i < 4; i++)
 		memset(ksm_addr + i * PAGE, 0x5a, PAGE);
 	madvise(ksm_addr, 4 * PAGE, MADV_MERGEABLE);
