@@ -1107,10 +1107,15 @@ static void scenario_fault_inject(void)
 		skip("fault injection: no %s (CONFIG_FAULT_INJECTION; the debug kernel has it)", path);
 		return;
 	}
-	/* GFP_KERNEL allocations may fail too (both ignore them by default) */
+	/*
+	 * GFP_KERNEL allocations may fail too (both ignore them by default), and quietly: an injected failure
+	 * prints a stack trace by default, which the rig rightly takes for a kernel report.
+	 */
 	if (write_str("/sys/kernel/debug/failslab/ignore-gfp-wait", "N") ||
 	    write_str("/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N") ||
-	    write_str("/sys/kernel/debug/fail_page_alloc/min-order", "0")) {
+	    write_str("/sys/kernel/debug/fail_page_alloc/min-order", "0") ||
+	    write_str("/sys/kernel/debug/failslab/verbose", "0") ||
+	    write_str("/sys/kernel/debug/fail_page_alloc/verbose", "0")) {
 		result(false, "fault injection: cannot configure failslab and fail_page_alloc: %s", strerror(errno));
 		close(nth_fd);
 		return;
