@@ -55,8 +55,10 @@ static inline int rmp_page_mapcount(struct page *page)
 	struct folio *folio = page_folio(page);
 	int mapcount, entire, avg;
 
-	if (!folio_test_large(folio))
-		return atomic_read(&page->_mapcount) + 1;
+	if (!folio_test_large(folio)) {
+		mapcount = atomic_read(&page->_mapcount) + 1;
+		return page_mapcount_is_type(mapcount) ? 0 : mapcount;
+	}
 	entire = folio_entire_mapcount(folio);
 	if (folio_test_hugetlb(folio))
 		return entire;
@@ -68,6 +70,16 @@ static inline int rmp_page_mapcount(struct page *page)
 	mapcount -= entire;
 	avg = ((unsigned int)mapcount + (1U << folio_large_order(folio)) / 2) >> folio_large_order(folio);
 	return max(avg + entire, 1);
+}
+
+/* At most how many entries map this page: here the folio's total, as the average can be far below it. */
+static inline int rmp_page_mapcount_bound(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	if (rmp_page_mapcount_exact(folio))
+		return rmp_page_mapcount(page);
+	return folio_large_mapcount(folio);
 }
 #else
 static inline bool rmp_page_mapcount_exact(struct folio *folio)
@@ -90,7 +102,22 @@ static inline int rmp_page_mapcount(struct page *page)
 	return mapcount;
 #endif
 }
+
+static inline int rmp_page_mapcount_bound(struct page *page)
+{
+	return rmp_page_mapcount(page);
+}
 #endif
+
+/*
+ * 6.1's __free_slab() clears PG_slab and then ->mapping with nothing between; by 6.12 it sets ->mapping to
+ * NULL, smp_wmb(), and then clears the flag, so a reader that saw the flag clear, after smp_rmb(), sees
+ * NULL or a real mapping.
+ */
+static inline bool rmp_slab_mapping_ordered(void)
+{
+	return LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0);
+}
 
 /*
  * 7.3: anonymous vmas carry their own page offset (absent from 7.2), and the anon rmap is keyed by it

@@ -125,7 +125,8 @@ static ssize_t query_read(struct file *file, char __user *ubuf, size_t count, lo
 	struct rmp_query_file *q = file->private_data;
 	ssize_t ret;
 
-	mutex_lock(&q->lock);
+	if (mutex_lock_killable(&q->lock))
+		return -EINTR;
 	if (q->answered)
 		ret = simple_read_from_buffer(ubuf, count, ppos, q->text.buf, q->text.len);
 	else

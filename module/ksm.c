@@ -58,8 +58,11 @@ static struct mm_struct *rmp_process_mm(struct task_struct *p)
 	return NULL;
 }
 
-/* Every process's mm into @mms (at most @cap); -ENOSPC if there were more processes than that. */
-static int rmp_fill_mms(struct mm_struct **mms, size_t cap, size_t *nr)
+/*
+ * Every process's mm into @mms (at most @cap); -ENOSPC if there were more processes than that. *@gap is set
+ * when a process is exiting with its mm already let go (exit_mm()) while that mm may still be torn down.
+ */
+static int rmp_fill_mms(struct mm_struct **mms, size_t cap, size_t *nr, bool *gap)
 {
 	struct task_struct *p;
 	struct mm_struct *mm;
@@ -77,6 +80,8 @@ static int rmp_fill_mms(struct mm_struct **mms, size_t cap, size_t *nr)
 		mm = rmp_process_mm(p);
 		if (mm)
 			mms[n++] = mm;
+		else if ((p->flags & PF_EXITING) && !p->exit_state)
+			*gap = true;
 	}
 	rcu_read_unlock();
 	*nr = n;
@@ -90,7 +95,7 @@ static int rmp_fill_mms(struct mm_struct **mms, size_t cap, size_t *nr)
  * search all. Never cut short: when processes outgrow the list while it is allocated, it is made again, and
  * after three tries the attempt is "raced".
  */
-static struct mm_struct **rmp_collect_mms(size_t *nr, bool only_ksm)
+static struct mm_struct **rmp_collect_mms(size_t *nr, bool only_ksm, bool *gap)
 {
 	struct task_struct *p;
 	struct mm_struct **mms;
@@ -106,7 +111,7 @@ static struct mm_struct **rmp_collect_mms(size_t *nr, bool only_ksm)
 		mms = kvmalloc_array(cap, sizeof(*mms), GFP_KERNEL);
 		if (!mms)
 			return ERR_PTR(-ENOMEM);
-		ret = rmp_fill_mms(mms, cap, &n);
+		ret = rmp_fill_mms(mms, cap, &n, gap);
 		if (!ret)
 			break;
 		for (i = 0; i < n; i++)
@@ -164,7 +169,7 @@ static int rmp_scan_mm(struct rmp_report *r, struct mm_struct *mm, unsigned long
 		if (fatal_signal_pending(current) || need_resched() || mmap_lock_is_contended(mm)) {
 			/* the vma may be gone once the lock is dropped: go on from the address */
 			mmap_read_unlock(mm);
-			r->relocked = true;
+			r->ksm_gap = true;
 			if (fatal_signal_pending(current))
 				return -EINTR;
 			cond_resched();
@@ -183,17 +188,21 @@ int rmp_walk_ksm(struct rmp_report *r, struct folio *folio, struct page *page)
 	size_t nr, i;
 	int ret = 0;
 
-	mms = rmp_collect_mms(&nr, r->attempts == 1);
+	mms = rmp_collect_mms(&nr, r->attempts == 1, &r->ksm_gap);
 	if (IS_ERR(mms))
 		return PTR_ERR(mms);
 	for (i = 0; i < nr; i++) {
 		/*
-		 * An mm whose process exited meanwhile maps nothing any more. mmput_async(): if ours is the last
-		 * reference, the teardown (which takes the rmap locks and waits on them) runs in a worker, not here.
+		 * An mm with no users left is being torn down (__mmput(): its PTEs stay, and stay counted, until
+		 * exit_mmap() unmaps them): it cannot be searched, and the attempt says so. mmput_async(): if ours
+		 * is the last reference, the teardown (which takes the rmap locks and waits on them) runs in a
+		 * worker, not here.
 		 */
 		if (!ret && mmget_not_zero(mms[i])) {
 			ret = rmp_scan_mm(r, mms[i], pfn);
 			mmput_async(mms[i]);
+		} else if (!ret) {
+			r->ksm_gap = true;
 		}
 		mmdrop(mms[i]);
 	}

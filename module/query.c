@@ -40,6 +40,8 @@
 #define RMP_MAX_ATTEMPTS 5
 /* A page mapped more often is refused (E2BIG) rather than listed: 1M mappings are ~100 MiB of report. */
 #define RMP_MAX_MAPPINGS (1U << 20)
+/* Doublings of the room for mappings a query may make (shared hugetlb tables): 16 reach RMP_MAX_MAPPINGS */
+#define RMP_MAX_GROWTH 16
 
 const char * const rmp_flag_names[] = {
 	"locked", "referenced", "uptodate", "dirty", "lru", "active",
@@ -144,17 +146,22 @@ static int rmp_cmp_entry(const void *a, const void *b)
 }
 
 /*
- * How many distinct page-table entries the mappings are: what the mapcount counts. Processes that share a
- * hugetlb PMD table (huge_pmd_share(): shared hugetlb areas covering an aligned 1 GiB) each map the page
- * through one entry, counted once, as fs/proc/task_mmu.c knows (hugetlb_pmd_shared()).
+ * How many page-table entries the mappings are: what the mapcount counts. Processes that share a hugetlb PMD
+ * table (huge_pmd_share(): shared hugetlb areas covering an aligned 1 GiB) each map the page through one
+ * entry, counted once, as fs/proc/task_mmu.c knows (hugetlb_pmd_shared()). Only those are merged: any other
+ * entry found twice under two addresses is a table that moved during the walk (mremap), not sharing.
  */
 static size_t rmp_count_entries(struct rmp_report *r)
 {
+	const struct rmp_mapping *m, *prev;
 	size_t i, n = 0;
 
 	sort(r->maps, r->nr_maps, sizeof(*r->maps), rmp_cmp_entry, NULL);
-	for (i = 0; i < r->nr_maps; i++)
-		n += !i || r->maps[i].entry != r->maps[i - 1].entry;
+	for (i = 0; i < r->nr_maps; i++) {
+		m = &r->maps[i];
+		prev = i ? &r->maps[i - 1] : NULL;
+		n += !(prev && m->shared_table && prev->shared_table && m->entry == prev->entry);
+	}
 	sort(r->maps, r->nr_maps, sizeof(*r->maps), rmp_cmp_mapping, NULL);
 	return n;
 }
@@ -185,8 +192,8 @@ static struct folio *rmp_get_folio(struct page *page)
  * them at the second look from becoming one (only a free page is allocated), and the caller reads ->mapping
  * only after an smp_rmb() that pairs with the smp_wmb() between "->mapping = NULL" and the clearing of the
  * slab flag in __free_slab() (6.12, 7.x). 6.1's __free_slab() clears the flag and then ->mapping with no
- * barrier, so there a stale kmem_cache pointer can follow a clear flag: rmp_untracked_kind() takes ->mapping
- * for an address_space only on a folio that is on the LRU or mapped, which a slab never is (and a
+ * barrier, so there a stale kmem_cache pointer can follow a clear flag: rmp_untracked_kind() then takes
+ * ->mapping for an address_space only on a folio that is on the LRU or mapped, which a slab never is (and a
  * kmem_cache pointer never carries the anon bit).
  */
 static const char *rmp_typed_kind(struct page *page, struct rmp_report *r)
@@ -220,14 +227,19 @@ static const char *rmp_untracked_kind(struct folio *folio, struct page *page, st
 		return "reserved";
 	if (folio_test_ksm(folio) || folio_test_anon(folio))
 		return NULL;
-	/*
-	 * A page-cache folio is on the LRU or mapped (or both): a slab never sets PG_lru or a mapcount, so this
-	 * also keeps 6.1's unordered "clear PG_slab; ->mapping = NULL" in __free_slab() from passing its
-	 * kmem_cache off as an address_space (see rmp_typed_kind()). A folio that is neither (isolated for
-	 * migration or reclaim, no longer mapped) is described, not walked: there is nothing mapped to find.
-	 */
-	if ((folio_test_lru(folio) || folio_mapped(folio)) && rmp_file_mapping(folio))
-		return NULL;
+	if (rmp_file_mapping(folio)) {
+		/*
+		 * Where __free_slab() clears PG_slab before ->mapping with nothing between (6.1), a clear flag
+		 * does not prove ->mapping is no kmem_cache: there a page-cache folio is trusted once it is on the
+		 * LRU or mapped, which a slab never is. One that is neither (in a per-CPU LRU batch, isolated by
+		 * reclaim or compaction) is in transit: the attempt is raced, and retried.
+		 */
+		if (rmp_slab_mapping_ordered() || folio_test_lru(folio) || folio_mapped(folio))
+			return NULL;
+		r->verdict = RMP_RACED;
+		r->note = "a page-cache folio off the LRU and unmapped: in transit";
+		return "other";
+	}
 	/* kernel or driver memory, or a page no longer in any file */
 	r->mapcount = rmp_page_mapcount(page);
 	if (r->mapcount > 0)
@@ -258,7 +270,7 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 
 	r->nr_maps = 0;
 	r->nr_entries = 0;
-	r->relocked = false;
+	r->ksm_gap = false;
 	r->has_file = false;
 	r->path = "";
 	r->note = NULL;
@@ -314,7 +326,7 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 
 	mapping = READ_ONCE(folio->mapping);
 	before = rmp_page_mapcount(page);
-	ret = rmp_reserve(r, max(before, 0) + 16);
+	ret = rmp_reserve(r, max(rmp_page_mapcount_bound(page), 0) + 16);
 	if (ret) {
 		folio_put(folio);
 		return ret;
@@ -332,7 +344,14 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 	if (r->mapcount > 0)
 		r->flags |= BIT_ULL(RMP_F_MAPPED);
 
-	if (ret == -EAGAIN || ret == -ENOSPC) {
+	if (ret == -ENOSPC && folio_test_hugetlb(folio)) {
+		/*
+		 * Processes sharing a hugetlb PMD table are all mappings, of one counted entry: their number has
+		 * no bound in the mapcount (huge_pmd_share() and fork add them without changing it). Room for twice
+		 * as many, and the attempt again (rmp_query()).
+		 */
+		ret = -ENOBUFS;
+	} else if (ret == -EAGAIN || ret == -ENOSPC) {
 		r->verdict = RMP_RACED;
 		r->note = ret == -EAGAIN ? "lock contention" : "more mappings appeared during the walk";
 		ret = 0;
@@ -344,10 +363,9 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 		r->note = "this kernel keeps no per-page mapcount of large folios (CONFIG_NO_PAGE_MAPCOUNT): each mapping listed was confirmed, their number cannot be checked";
 	} else if (r->nr_entries == r->mapcount) {
 		r->verdict = RMP_COMPLETE;
-	} else if (r->relocked) {
-		/* an mremap() while the KSM search let go of the mmap_lock can move a PTE past it */
+	} else if (r->ksm_gap) {
 		r->verdict = RMP_RACED;
-		r->note = "the search let go of an mmap_lock and the mappings moved meanwhile";
+		r->note = "the KSM search could not see every mm at once (an mmap_lock let go, or a process exiting)";
 	} else {
 		r->verdict = RMP_MISMATCH;
 		r->note = "mapcount differs from the mappings found";
@@ -363,7 +381,7 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 int rmp_query(unsigned long pfn, struct rmp_report *r)
 {
 	struct page *page = pfn_to_online_page(pfn);
-	int ret;
+	int ret, grown = 0;
 
 	if (!page)
 		return -ENXIO;
@@ -377,6 +395,15 @@ int rmp_query(unsigned long pfn, struct rmp_report *r)
 	}
 	for (r->attempts = 1; ; r->attempts++) {
 		ret = rmp_query_once(r, page);
+		if (ret == -ENOBUFS && grown++ < RMP_MAX_GROWTH) {
+			ret = rmp_reserve(r, 2 * r->cap_maps);
+			if (ret)
+				return ret;
+			r->attempts--;	/* not a race: more room, and the same attempt again */
+			continue;
+		}
+		if (ret == -ENOBUFS)
+			return -E2BIG;
 		/* only "raced" and "mismatch" can be a page changing under the walk */
 		if (ret || (r->verdict != RMP_RACED && r->verdict != RMP_MISMATCH) ||
 		    r->attempts == RMP_MAX_ATTEMPTS)

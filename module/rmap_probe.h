@@ -50,7 +50,12 @@ struct rmp_report {
 	size_t nr_entries;		/* distinct page-table entries among maps: what mapcount counts */
 	/* what the walk cost, over every attempt: vmas looked at, page-table locks taken */
 	unsigned long vmas, tables;
-	bool relocked;			/* this attempt's KSM search dropped and retook an mmap_lock */
+	/*
+	 * This attempt's KSM search could not look at every mm at one time: it let go of an mmap_lock (an
+	 * mremap() meanwhile can move a PTE past it), or an mm was being torn down (its PTEs still counted): a
+	 * count that does not match is then "raced", not "mismatch".
+	 */
+	bool ksm_gap;
 };
 
 /* The page flags a report names, in the order of rmp_flag_names[]. */
