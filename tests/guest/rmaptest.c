@@ -374,6 +374,28 @@ static void scenario_memfd(void)
 	close(fd);
 }
 
+/*
+ * A large folio is asked at its head, a tail and its last page: each kind of page keeps its state elsewhere
+ * (the head its type and counts, tails their own mapcounts, the last page the end of every range).
+ */
+static void compare_folio(const char *what, const char *p, unsigned long pages, const char *kind, const char *level)
+{
+	const struct { const char *name; unsigned long index; } at[] = {
+		{ "head", 0 }, { "tail 5", 5 }, { "last page", pages - 1 },
+	};
+	char name[160];
+
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		snprintf(name, sizeof(name), "%s, %s", what, at[i].name);
+		compare(name, pfn_of(getpid(), p + at[i].index * PAGE), kind, level);
+	}
+}
+
+static void compare_huge(const char *what, const char *p)
+{
+	compare_folio(what, p, HPAGE / PAGE, "hugetlb", "pmd");
+}
+
 /* 7. A PMD-mapped anonymous THP, shared by fork, then split to PTEs by mprotect. */
 static void scenario_thp(void)
 {
@@ -393,14 +415,13 @@ static void scenario_thp(void)
 	}
 	compare("THP mapped by a PMD, subpage 5", pfn, "anon", "pmd");
 	child_start(&c, NULL, NULL);
-	compare("THP mapped by a PMD in parent and child, subpage 5", pfn, "anon", "pmd");
-	compare("THP mapped by a PMD in parent and child, head page", pfn_of(getpid(), p), "anon", "pmd");
+	compare_folio("THP mapped by a PMD in parent and child", p, HPAGE / PAGE, "anon", "pmd");
 	child_stop(&c);
 	/* mprotect of one page splits the PMD mapping; the folio stays large */
 	mprotect(p + 100 * PAGE, PAGE, PROT_READ);
 	result(pfn_of(getpid(), p + 5 * PAGE) == pfn && (kpageflags(pfn) >> KPF_THP & 1),
 	       "THP: still one large folio after the PMD split");
-	compare("THP after the split to PTEs, subpage 5", pfn, "anon", "pte");
+	compare_folio("THP after the split to PTEs", p, HPAGE / PAGE, "anon", "pte");
 	compare("THP after the split to PTEs, the mprotected subpage", pfn_of(getpid(), p + 100 * PAGE), "anon", "pte");
 	munmap(raw, 2 * HPAGE);
 }
@@ -571,20 +592,6 @@ static void scenario_ksm_leader_exit(void)
 	kill(b, SIGKILL);
 	waitpid(b, NULL, 0);
 	child_stop(&a);
-}
-
-/* A huge page is asked at its head, a tail and its last page: each kind of page keeps its state elsewhere. */
-static void compare_huge(const char *what, const char *p)
-{
-	static const struct { const char *name; unsigned long index; } at[] = {
-		{ "head", 0 }, { "tail 7", 7 }, { "last page", HPAGE / PAGE - 1 },
-	};
-	char name[128];
-
-	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
-		snprintf(name, sizeof(name), "%s, %s", what, at[i].name);
-		compare(name, pfn_of(getpid(), p + at[i].index * PAGE), "hugetlb", "pmd");
-	}
 }
 
 /* 9. Hugetlb: a private anonymous huge page shared by fork, and a hugetlb memfd shared across fork. */
@@ -770,7 +777,7 @@ static void scenario_mthp(void)
 	}
 	compare("mTHP 64 KiB anonymous folio, subpage 3", pfn, "anon", "pte");
 	child_start(&c, mthp_unmap_half, NULL);
-	compare("mTHP shared by fork, subpage 3", pfn, "anon", "pte");
+	compare_folio("mTHP shared by fork", mthp_region, len / PAGE, "anon", "pte");
 	child_step(&c, 1);
 	compare("mTHP partially unmapped in the child: subpage 3 still in both", pfn, "anon", "pte");
 	compare("mTHP partially unmapped in the child: subpage 12 only in the parent",
@@ -826,7 +833,7 @@ static void scenario_large_file(void)
 		skip("large file folio: this kernel's tmpfs (huge=always) gave no PMD-sized folio (flags 0x%llx)",
 		     (unsigned long long)kpageflags(pfn));
 	} else {
-		compare("large shmem folio mapped whole, subpage 10", pfn, "shmem", "pmd");
+		compare_folio("large shmem folio mapped whole", p, HPAGE / PAGE, "shmem", "pmd");
 		child_start(&c, map_part_step, &fd);
 		/* the parent's PMD and the child's PTE both map subpage 10: check them one level at a time */
 		munmap(p, HPAGE);
