@@ -71,6 +71,7 @@ static bool rmp_all_digits(const char *s, unsigned int base)
 static int rmp_parse_pfn(const char __user *ubuf, size_t count, unsigned long *pfn)
 {
 	char buf[RMP_REQUEST_MAX + 1];
+	unsigned int base = 10;
 	char *s;
 
 	if (count == 0 || count > RMP_REQUEST_MAX)
@@ -81,15 +82,14 @@ static int rmp_parse_pfn(const char __user *ubuf, size_t count, unsigned long *p
 		return -EINVAL;
 	buf[count] = '\0';
 	s = strim(buf);
-	/* digits only: kstrtoul() would also take a sign, and "0x" again after ours ("0x0x1f") */
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		if (!rmp_all_digits(s + 2, 16))
-			return -EINVAL;
-		return kstrtoul(s + 2, 16, pfn);
+		s += 2;
+		base = 16;
 	}
-	if (!rmp_all_digits(s, 10))
+	/* digits only: kstrtoul() would also take a sign, and "0x" again after ours ("0x0x1f") */
+	if (!rmp_all_digits(s, base))
 		return -EINVAL;
-	return kstrtoul(s, 10, pfn);
+	return kstrtoul(s, base, pfn);
 }
 
 static ssize_t query_write(struct file *file, const char __user *ubuf, size_t count, loff_t *ppos)

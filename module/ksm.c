@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KSM folios: their reverse map (stable node -> rmap_items) is private to mm/ksm.c, so the mergeable vmas of
- * every mm KSM knows (MMF_VM_MERGEABLE; every mm on a retry) are searched instead. The cost is bounded by the PTE tables present in
- * those vmas, not by their virtual size (rmp_scan_range()), and the search never holds one mmap_lock for
- * long: it lets go between batches of tables whenever someone waits for the lock or for the CPU, and a fatal
- * signal ends it (-EINTR).
+ * every mm KSM knows (MMF_VM_MERGEABLE; every mm on a retry) are searched instead. The cost is bounded by the
+ * PTE tables present in those vmas, not by their virtual size (rmp_scan_range()), and the search never holds
+ * one mmap_lock for long: it lets go between batches of tables whenever someone waits for the lock or for
+ * the CPU, and a fatal signal ends it (-EINTR).
  */
 #include <linux/delay.h>
 #include <linux/mm.h>

@@ -108,7 +108,6 @@ static int rmp_reserve(struct rmp_report *r, size_t n)
 	return 0;
 }
 
-
 static int rmp_cmp_mapping(const void *a, const void *b)
 {
 	const struct rmp_mapping *x = a, *y = b;
@@ -156,6 +155,10 @@ static size_t rmp_count_entries(struct rmp_report *r)
 	const struct rmp_mapping *m, *prev;
 	size_t i, n = 0;
 
+	for (i = 0; i < r->nr_maps && !r->maps[i].shared_table; i++)
+		;
+	if (i == r->nr_maps)
+		return r->nr_maps;	/* the usual case: no table shared, every mapping its own entry */
 	sort(r->maps, r->nr_maps, sizeof(*r->maps), rmp_cmp_entry, NULL);
 	for (i = 0; i < r->nr_maps; i++) {
 		m = &r->maps[i];
