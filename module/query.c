@@ -303,7 +303,7 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 		if (is_free_buddy_page(page)) {
 			r->kind = "free";
 			r->flags = BIT_ULL(RMP_F_BUDDY);
-		} else if (atomic_read(&page->_mapcount) >= 0) {
+		} else if (rmp_unpinned_page_mapped(page)) {
 			/* mapped, so in use: its refcount is frozen by a split or migration; ask again */
 			r->kind = "unused";
 			r->verdict = RMP_RACED;

@@ -134,6 +134,35 @@ static void usage_pfn(FILE *out)
 		     "             its migrations, then who maps the PFN its contents live at now\n", prog);
 }
 
+#define KPF_ZERO_PAGE 24	/* include/uapi/linux/kernel-page-flags.h */
+
+/*
+ * The huge zero folio is the one zero page the module cannot name: no kernel line exports huge_zero_folio or
+ * its PFN to modules, so the module describes it as "other" (unmapped kernel memory, which is not wrong, only
+ * vague). /proc/kpageflags marks it (fs/proc/page.c tests is_huge_zero_page() for every page of it). The page
+ * could change between the two reads; both answers are then untracked pages with no mappings.
+ */
+static void name_huge_zero(struct report *r)
+{
+	uint64_t kflags;
+	int fd;
+
+	if (strcmp(r->kind, "other") || r->nr_maps)
+		return;
+	fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (pread(fd, &kflags, sizeof(kflags), (off_t)(r->pfn * sizeof(kflags))) == sizeof(kflags) &&
+	    (kflags >> KPF_ZERO_PAGE & 1)) {
+		snprintf(r->kind, sizeof(r->kind), "zero");
+		if (strlen(r->flags) + sizeof(",zero") <= sizeof(r->flags))
+			strcat(r->flags, *r->flags ? ",zero" : "zero");
+		snprintf(r->note, sizeof(r->note), "the huge zero page, mapped without reverse-map tracking "
+			 "(named from /proc/kpageflags: the kernel does not tell modules where it is)");
+	}
+	close(fd);
+}
+
 /* Ask the module about @pfn (@arg as the user wrote it, for messages); an exit code. */
 static int query(uint64_t pfn, const char *arg, struct report *r)
 {
@@ -167,6 +196,7 @@ static int query(uint64_t pfn, const char *arg, struct report *r)
 		return EXIT_FAILURE_;
 	}
 	free(text);
+	name_huge_zero(r);
 	return EXIT_OK;
 }
 

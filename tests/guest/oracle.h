@@ -16,6 +16,7 @@
 #define KPF_SLAB	7
 #define KPF_BUDDY	10
 #define KPF_THP		22
+#define KPF_ZERO_PAGE	24
 #define KPF_HUGE	17
 #define KPF_KSM		21
 #define KPF_PGTABLE	26

@@ -982,6 +982,50 @@ static void scenario_hostile(void)
 	expect_untracked("reserved", KPF_RESERVED, "reserved", max_pfn);
 }
 
+/* Ask a zero page at @pfn: kind "zero", untracked, no mappings, whatever maps it. */
+static void expect_zero(const char *what, uint64_t pfn)
+{
+	struct answer a;
+
+	ask(pfn, &a);
+	result(a.exit_code == 0 && !strcmp(a.kind, "zero") && a.nr == 0 && !strcmp(a.verdict, "untracked"),
+	       "%s (0x%llx, kpageflags zero_page %d) is reported as %s, %s, %zu mappings", what,
+	       (unsigned long long)pfn, (int)(kpageflags(pfn) >> KPF_ZERO_PAGE & 1), a.kind, a.verdict, a.nr);
+	answer_free(&a);
+}
+
+/*
+ * Reading untouched anonymous memory maps the shared zero page; with THP, a whole PMD of it maps the huge zero
+ * folio (/sys/kernel/mm/transparent_hugepage/use_zero_page). Neither is reverse-mapped: both are zero pages,
+ * the huge one asked at its head, a tail and its last page.
+ */
+static void scenario_zero(void)
+{
+	char *small = map_anon(PAGE), *raw = map_anon(2 * HPAGE), *p;
+	volatile char c;
+	uint64_t pfn;
+
+	madvise(small, PAGE, MADV_NOHUGEPAGE);
+	c = small[0];
+	expect_zero("the zero page", pfn_of(getpid(), small));
+	p = (char *)(((unsigned long)raw + HPAGE - 1) & ~(HPAGE - 1));
+	madvise(p, HPAGE, MADV_HUGEPAGE);
+	c = p[0];
+	(void)c;
+	pfn = pfn_of(getpid(), p);
+	if (!(kpageflags(pfn) >> KPF_ZERO_PAGE & 1) || !(kpageflags(pfn) >> KPF_THP & 1)) {
+		skip("the huge zero folio: a read of a THP-eligible range did not map it (pfn 0x%llx flags 0x%llx; "
+		     "transparent_hugepage/use_zero_page off?)", (unsigned long long)pfn,
+		     (unsigned long long)kpageflags(pfn));
+	} else {
+		expect_zero("the huge zero folio, head", pfn);
+		expect_zero("the huge zero folio, tail 5", pfn_of(getpid(), p + 5 * PAGE));
+		expect_zero("the huge zero folio, last page", pfn_of(getpid(), p + HPAGE - PAGE));
+	}
+	munmap(small, PAGE);
+	munmap(raw, 2 * HPAGE);
+}
+
 /* Many open query files at once: each keeps its own answer. */
 static void scenario_many_opens(void)
 {
@@ -2204,6 +2248,7 @@ static const struct scenario {
 	{ "mthp", "oracle", scenario_mthp },
 	{ "large-file", "oracle", scenario_large_file },
 	{ "hostile", "hostile", scenario_hostile },
+	{ "zero", "hostile", scenario_zero },
 	{ "many-opens", "hostile", scenario_many_opens },
 	{ "sweep", "hostile", scenario_sweep },
 	{ "fuzz", "hostile", scenario_fuzz },
