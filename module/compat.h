@@ -110,34 +110,6 @@ static inline int rmp_page_mapcount_bound(struct page *page)
 #endif
 
 /*
- * Is a page we could not pin (refcount 0: free, or frozen by a split or migration) mapped? Read without a
- * reference, only to tell "frozen, ask again" from "free": its own PTE count (page types are negative), or
- * the PMD/PUD count of the large folio it heads, read from the field itself since folio_entire_mapcount()
- * asserts a large folio, which an unpinned page may stop being at any moment. A page seen as a head is
- * aligned to its order (at least 1), so page[1] (where amd64 keeps these counts) is in the same memory
- * section. 6.3 renamed page[1].compound_mapcount (6.1) to folio->_entire_mapcount; both are -1 unmapped.
- */
-static inline bool rmp_unpinned_page_mapped(struct page *page)
-{
-	struct page *head = compound_head(page);
-
-	if (atomic_read(&page->_mapcount) >= 0)
-		return true;
-	if (!PageHead(head))
-		return false;
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
-	return atomic_read(compound_mapcount_ptr(head)) >= 0;
-#else
-#ifdef CONFIG_NO_PAGE_MAPCOUNT
-	/* there PTE mappings of a large folio are counted only in the folio's total */
-	if (atomic_read(&((struct folio *)head)->_large_mapcount) >= 0)
-		return true;
-#endif
-	return atomic_read(&((struct folio *)head)->_entire_mapcount) >= 0;
-#endif
-}
-
-/*
  * 6.1's __free_slab() clears PG_slab and then ->mapping with nothing between; by 6.12 it sets ->mapping to
  * NULL, smp_wmb(), and then clears the flag, so a reader that saw the flag clear, after smp_rmb(), sees
  * NULL or a real mapping.

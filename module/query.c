@@ -303,14 +303,19 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 		if (is_free_buddy_page(page)) {
 			r->kind = "free";
 			r->flags = BIT_ULL(RMP_F_BUDDY);
-		} else if (rmp_unpinned_page_mapped(page)) {
-			/* mapped, so in use: its refcount is frozen by a split or migration; ask again */
+		} else if (atomic_read(&page->_mapcount) >= 0 || PageLocked(page)) {
+			/*
+			 * In use: mapped (reused since the pin failed), or locked, which a free page never is
+			 * (PG_locked is checked at free) and a frozen one always is: split, migration, reclaim's
+			 * __remove_mapping() and collapse freeze a folio they have locked and unmapped. Ask again.
+			 * PageLocked() reads the head's flag without asserting anything of an unpinned page.
+			 */
 			r->kind = "unused";
 			r->verdict = RMP_RACED;
-			r->note = "mapped, but its refcount is frozen (a split or migration in progress)";
+			r->note = "its refcount is frozen (a split, migration or reclaim in progress)";
 		} else {
 			r->kind = "unused";
-			r->note = "refcount 0 outside the buddy allocator: on a per-cpu free list, or frozen for a moment by a split or migration";
+			r->note = "refcount 0 outside the buddy allocator: on a per-cpu free list, or being allocated or freed";
 		}
 		return 0;
 	}

@@ -39,18 +39,44 @@ void json_end_object(struct json *j) { json_close(j, '}'); }
 void json_start_array(struct json *j) { json_open(j, '['); }
 void json_end_array(struct json *j) { json_close(j, ']'); }
 
-static void json_quoted(FILE *out, const char *s)
+/* Bytes of the valid UTF-8 sequence at @s (1 to 4), or 0 if none starts there. */
+static int utf8_length(const unsigned char *s)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	int n = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3 :
+		s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
 
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
+	for (int i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	/* overlong 3- and 4-byte forms, UTF-16 surrogates, past U+10FFFF */
+	if ((n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))) ||
+	    (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))))
+		return 0;
+	return n;
+}
+
+/*
+ * A JSON string: quotes, backslashes and control characters escaped, and a byte that is not valid UTF-8
+ * (a file name or comm can hold any bytes; JSON text is UTF-8) written as U+FFFD, as a JSON parser demands.
+ */
+static void json_quoted(FILE *out, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	int n;
+
+	fputc('"', out);
+	while (*s) {
+		if (*s == '"' || *s == '\\') {
+			fprintf(out, "\\%c", *s++);
+		} else if (*s < 0x20) {
+			fprintf(out, "\\u%04x", *s++);
+		} else if ((n = utf8_length(s))) {
+			fwrite(s, 1, (size_t)n, out);
+			s += n;
+		} else {
+			fputs("\\ufffd", out);
+			s++;
+		}
 	}
 	fputc('"', out);
 }
@@ -91,4 +117,10 @@ void json_hex(struct json *j, uint64_t v)
 {
 	json_separate(j);
 	fprintf(j->out, "\"0x%" PRIx64 "\"", v);
+}
+
+void json_null(struct json *j)
+{
+	json_separate(j);
+	fputs("null", j->out);
 }

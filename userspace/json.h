@@ -25,6 +25,7 @@ void json_string(struct json *j, const char *s);
 void json_uint(struct json *j, uint64_t v);
 void json_int(struct json *j, int64_t v);
 void json_bool(struct json *j, bool v);
+void json_null(struct json *j);
 void json_hex(struct json *j, uint64_t v); /* "0x…": addresses are strings, as JSON numbers lose bits */
 
 #endif

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* What every rmapctl command shares: its name in messages and its exit codes (README.md, "Exit codes"). */
+/* What every rmapctl command shares: its name in messages, its exit codes (README.md, "Exit codes"), errors. */
 #ifndef RMAPCTL_H
 #define RMAPCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 
 extern const char *prog;
 
@@ -14,5 +18,22 @@ enum {
 	EXIT_PERMISSION = 4,
 	EXIT_BAD_PFN = 5,	/* the kernel has no page we can report at that PFN */
 };
+
+/*
+ * --json or --json-lines was asked for: then an error is also one JSON document on stdout,
+ * {"error":{"message":"...","exit_code":N}}, so that a script reading stdout always reads JSON (as bpftool -j).
+ */
+extern bool json_mode;
+
+/* Say what went wrong (stderr, and stdout in json_mode); returns @code, the exit code. */
+int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A usage error: the usage on stderr (and an error document in json_mode); returns EXIT_USAGE. */
+int fail_usage(void (*usage)(FILE *out));
+/* Set json_mode before any option is parsed, so that even a bad option is reported as JSON. */
+void json_mode_from_args(int argc, char **argv);
+
+/* A whole unsigned number, decimal or 0x hex, at most @max: 0, or -1 for anything else. */
+int parse_uint(const char *s, uint64_t max, uint64_t *v);
 
 #endif

@@ -253,10 +253,8 @@ static int session_load(struct session *s, const struct request *req, unsigned i
 	s->want = want;
 	s->mode = mode;
 	s->skel = rmap_trace__open();
-	if (!s->skel) {
-		fprintf(stderr, "%s: cannot open the BPF programs: %s\n", prog, strerror(errno));
-		return EXIT_FAILURE_;
-	}
+	if (!s->skel)
+		return fail(EXIT_FAILURE_, "cannot open the BPF programs: %s", strerror(errno));
 	bpf_object__for_each_program(p, s->skel->obj)
 		bpf_program__set_autoload(p, false);
 	for (size_t i = 0; i < NR_HOOKS; i++) {
@@ -285,11 +283,10 @@ static int session_load(struct session *s, const struct request *req, unsigned i
 	if (!err && bpf_map_update_elem(bpf_map__fd(s->skel->maps.settings), &zero, &cfg, BPF_ANY))
 		err = -errno;
 	if (err) {
-		fprintf(stderr, "%s: the kernel refused the %s programs: %s%s\n", prog,
-			mode == ATTACH_FENTRY ? "fentry" : "kprobe", strerror(-err),
-			verbose > 1 ? "" : " (-vv shows the verifier's log)");
 		session_close(s);
-		return err == -EPERM ? EXIT_PERMISSION : EXIT_FAILURE_;
+		return fail(err == -EPERM ? EXIT_PERMISSION : EXIT_FAILURE_, "the kernel refused the %s programs: %s%s",
+			    mode == ATTACH_FENTRY ? "fentry" : "kprobe", strerror(-err),
+			    verbose > 1 ? "" : " (-vv shows the verifier's log)");
 	}
 	for (size_t i = 0; i < NR_HOOKS; i++) {
 		const char *name = hook_prog(&hooks[i], mode);
@@ -300,13 +297,12 @@ static int session_load(struct session *s, const struct request *req, unsigned i
 		s->links[i] = bpf_program__attach(p);
 		if (!s->links[i]) {
 			err = -errno;
-			fprintf(stderr, "%s: cannot attach %s:%s: %s\n", prog, hook_kind(&hooks[i], mode),
-				hooks[i].target, strerror(-err));
-			if (mode == ATTACH_KPROBE && !hooks[i].tracepoint &&
-			    access("/sys/bus/event_source/devices/kprobe", F_OK))
-				fprintf(stderr, "%s: this kernel has no kprobe PMU (CONFIG_KPROBE_EVENTS)\n", prog);
 			session_close(s);
-			return EXIT_FAILURE_;
+			return fail(EXIT_FAILURE_, "cannot attach %s:%s: %s%s", hook_kind(&hooks[i], mode),
+				    hooks[i].target, strerror(-err),
+				    mode == ATTACH_KPROBE && !hooks[i].tracepoint &&
+				    access("/sys/bus/event_source/devices/kprobe", F_OK) ?
+				    " (this kernel has no kprobe PMU: CONFIG_KPROBE_EVENTS)" : "");
 		}
 	}
 	if (verbose)
@@ -324,30 +320,27 @@ static int session_open(struct session *s, const struct request *req)
 	uint64_t vmemmap = 0;
 	unsigned int want;
 	struct btf *btf;
-	int rc;
+	int rc, err;
 
 	memset(s, 0, sizeof(*s));
 	libbpf_set_print(libbpf_print);
-	if (geteuid() != 0) {
-		fprintf(stderr, "%s: BPF tracing needs root (CAP_BPF and CAP_PERFMON)\n", prog);
-		return EXIT_PERMISSION;
-	}
+	if (geteuid() != 0)
+		return fail(EXIT_PERMISSION, "BPF tracing needs root (CAP_BPF and CAP_PERFMON)");
 	btf = vmlinux_btf();
-	if (!btf) {
-		fprintf(stderr, "%s: the kernel has no BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF): "
-			"the CO-RE programs cannot load\n", prog);
-		return EXIT_NO_MODULE;
-	}
-	if (kallsyms_address("vmemmap_base", &vmemmap) == 0 && vmemmap == 0) {
-		fprintf(stderr, "%s: /proc/kallsyms hides addresses (kernel.kptr_restrict): cannot turn pages into "
-			"PFNs\n", prog);
-		return EXIT_PERMISSION;
-	}
+	if (!btf)
+		return fail(EXIT_NO_MODULE, "the kernel has no BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF): "
+			    "the CO-RE programs cannot load");
+	/* without vmemmap_base the struct page array is at its fixed place; a guess would give wrong PFNs */
+	err = kallsyms_address("vmemmap_base", &vmemmap);
+	if (err && err != -ENOENT)
+		return fail(EXIT_PERMISSION, "cannot read /proc/kallsyms (%s): cannot turn pages into PFNs",
+			    strerror(-err));
+	if (!err && vmemmap == 0)
+		return fail(EXIT_PERMISSION, "/proc/kallsyms hides addresses (kernel.kptr_restrict): cannot turn pages "
+			    "into PFNs");
 	want = kernel_offer(btf, req, present);
-	if (!want) {
-		fprintf(stderr, "%s: nothing left to trace on this kernel\n", prog);
-		return EXIT_NO_MODULE;
-	}
+	if (!want)
+		return fail(EXIT_NO_MODULE, "nothing left to trace on this kernel");
 	rc = session_load(s, req, want, present, req->attach == ATTACH_KPROBE ? ATTACH_KPROBE : ATTACH_FENTRY,
 			  vmemmap);
 	if (rc == EXIT_FAILURE_ && req->attach < 0) {
@@ -490,7 +483,10 @@ static void event_write_json(struct json *j, const struct rmp_event *e)
 		json_key(j, "comm");
 		json_string(j, comm);
 		json_key(j, "addr");
-		json_hex(j, e->addr);
+		if (e->addr)
+			json_hex(j, e->addr);
+		else
+			json_null(j);	/* unknown */
 		json_key(j, "level");
 		json_string(j, e->level == RMP_LEVEL_PMD ? "pmd" : "pte");
 		if (e->type == RMP_EV_UNMAP) {
@@ -556,17 +552,6 @@ static void usage_trace(FILE *out)
 		     "  attach: fentry/fexit, or kprobes where the kernel has no BPF trampolines (auto)\n", prog);
 }
 
-static int parse_uint(const char *s, uint64_t max, uint64_t *v)
-{
-	char *end;
-
-	errno = 0;
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	*v = strtoull(s, &end, 0);
-	return errno || *end || *v > max ? -1 : 0;
-}
-
 int cmd_trace(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -594,36 +579,26 @@ int cmd_trace(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (parse_pfn(optarg, &req.pfn, &why)) {
-				fprintf(stderr, "%s: bad PFN '%s': %s\n", prog, optarg, why);
-				return EXIT_USAGE;
-			}
+			if (parse_pfn(optarg, &req.pfn, &why))
+				return fail(EXIT_USAGE, "bad PFN '%s': %s", optarg, why);
 			req.by_pfn = true;
 			break;
 		case 'P':
-			if (parse_uint(optarg, 0x7fffffff, &pid) || !pid) {
-				fprintf(stderr, "%s: bad pid '%s'\n", prog, optarg);
-				return EXIT_USAGE;
-			}
+			if (parse_uint(optarg, 0x7fffffff, &pid) || !pid)
+				return fail(EXIT_USAGE, "bad pid '%s'", optarg);
 			break;
 		case 'e':
-			if (parse_events(optarg, &req.want)) {
-				fprintf(stderr, "%s: bad event list '%s': a comma-separated list of migrate, unmap, zap\n",
-					prog, optarg);
-				return EXIT_USAGE;
-			}
+			if (parse_events(optarg, &req.want))
+				return fail(EXIT_USAGE, "bad event list '%s': a comma-separated list of migrate, unmap, zap",
+					    optarg);
 			break;
 		case 'a':
-			if (parse_attach(optarg, &req.attach)) {
-				fprintf(stderr, "%s: bad attach mode '%s': auto, fentry or kprobe\n", prog, optarg);
-				return EXIT_USAGE;
-			}
+			if (parse_attach(optarg, &req.attach))
+				return fail(EXIT_USAGE, "bad attach mode '%s': auto, fentry or kprobe", optarg);
 			break;
 		case 'd':
-			if (parse_uint(optarg, 86400 * 365, &duration) || !duration) {
-				fprintf(stderr, "%s: bad duration '%s': whole seconds, at least 1\n", prog, optarg);
-				return EXIT_USAGE;
-			}
+			if (parse_uint(optarg, 86400 * 365, &duration) || !duration)
+				return fail(EXIT_USAGE, "bad duration '%s': whole seconds, at least 1", optarg);
 			break;
 		case 'j':
 			st.json = true;
@@ -639,21 +614,19 @@ int cmd_trace(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc || (req.by_pfn && pid)) {
-		if (req.by_pfn && pid)
-			fprintf(stderr, "%s: --pfn and --pid exclude each other\n", prog);
-		usage_trace(stderr);
-		return EXIT_USAGE;
-	}
+	if (req.by_pfn && pid)
+		return fail(EXIT_USAGE, "--pfn and --pid exclude each other");
+	if (optind != argc)
+		return fail_usage(usage_trace);
 	req.pid = (uint32_t)pid;
 	rc = session_open(&s, &req);
 	if (rc)
 		return rc;
 	rb = ring_buffer__new(bpf_map__fd(s.skel->maps.events), on_event, &st, NULL);
 	if (!rb) {
-		fprintf(stderr, "%s: cannot read the ring buffer: %s\n", prog, strerror(errno));
+		err = errno;
 		session_close(&s);
-		return EXIT_FAILURE_;
+		return fail(EXIT_FAILURE_, "cannot read the ring buffer: %s", strerror(err));
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -678,15 +651,32 @@ int cmd_trace(int argc, char **argv)
 	lost = stat_sum(bpf_map__fd(s.skel->maps.stats), RMP_STAT_LOST);
 	ring_buffer__free(rb);
 	session_close(&s);
+	if (st.json) {
+		/* the stream's last document: what was seen and lost, for a script that reads only stdout */
+		struct json j;
+
+		json_init(&j, stdout);
+		json_start_object(&j);
+		json_key(&j, "summary");
+		json_start_object(&j);
+		json_key(&j, "events");
+		json_uint(&j, st.count[RMP_EV_MIGRATE] + st.count[RMP_EV_UNMAP] + st.count[RMP_EV_ZAP]);
+		for (int t = RMP_EV_MIGRATE; t <= RMP_EV_ZAP; t++) {
+			json_key(&j, event_kinds[t - 1]);
+			json_uint(&j, st.count[t]);
+		}
+		json_key(&j, "lost");
+		json_uint(&j, lost);
+		json_end_object(&j);
+		json_end_object(&j);
+	}
 	fflush(stdout);
 	fprintf(stderr, "%s: %llu events (migrate %llu, unmap %llu, zap %llu), %llu lost\n", prog,
 		(unsigned long long)(st.count[RMP_EV_MIGRATE] + st.count[RMP_EV_UNMAP] + st.count[RMP_EV_ZAP]),
 		(unsigned long long)st.count[RMP_EV_MIGRATE], (unsigned long long)st.count[RMP_EV_UNMAP],
 		(unsigned long long)st.count[RMP_EV_ZAP], (unsigned long long)lost);
-	if (err < 0) {
-		fprintf(stderr, "%s: reading events failed: %s\n", prog, strerror(-err));
-		return EXIT_FAILURE_;
-	}
+	if (err < 0)
+		return fail(EXIT_FAILURE_, "reading events failed: %s", strerror(-err));
 	return EXIT_OK;
 }
 
@@ -698,82 +688,186 @@ static int ensure_bpffs(void)
 
 	if (!statfs(BPFFS, &fs) && fs.f_type == BPF_FS_MAGIC_)
 		return 0;
-	if (mount("bpf", BPFFS, "bpf", 0, NULL)) {
-		fprintf(stderr, "%s: no bpffs on %s and mounting one failed: %s\n", prog, BPFFS, strerror(errno));
-		return -1;
-	}
+	if (mount("bpf", BPFFS, "bpf", 0, NULL))
+		return fail(errno == EPERM ? EXIT_PERMISSION : EXIT_FAILURE_,
+			    "no bpffs on %s and mounting one failed: %s", BPFFS, strerror(errno));
 	return 0;
 }
 
 #define LINK_PREFIX "link_"
+/*
+ * record start pins into BPFFS/STARTING_PREFIX<pid>, then renames it to PIN_DIR: a recorder is whole or absent.
+ * (No dot in it: bpffs refuses names with one, bpf_lookup().)
+ */
+#define STARTING_PREFIX "rmap_probe-starting-"
 
-/* Remove every pin: the programs detach when their last link reference goes. */
-static int record_stop(void)
+/* Remove every pin in @dir, and @dir: the programs detach when their last link reference goes. */
+static int remove_pins(const char *dir_path)
 {
 	char path[512];
 	struct dirent *d;
-	DIR *dir = opendir(PIN_DIR);
+	DIR *dir = opendir(dir_path);
 
-	if (!dir) {
-		fprintf(stderr, "%s: the flight recorder is not running\n", prog);
-		return EXIT_FAILURE_;
-	}
+	if (!dir)
+		return -errno;
 	while ((d = readdir(dir)))
 		if (d->d_name[0] != '.') {
-			snprintf(path, sizeof(path), PIN_DIR "/%s", d->d_name);
+			snprintf(path, sizeof(path), "%s/%s", dir_path, d->d_name);
 			unlink(path);
 		}
 	closedir(dir);
-	if (rmdir(PIN_DIR)) {
-		fprintf(stderr, "%s: %s: %s\n", prog, PIN_DIR, strerror(errno));
-		return EXIT_FAILURE_;
+	return rmdir(dir_path) ? -errno : 0;
+}
+
+/* What a start killed half-way (SIGKILL, a crash) left: a starting directory whose process is gone. */
+static void remove_stale_starts(void)
+{
+	char path[512], proc[64];
+	struct dirent *d;
+	DIR *dir = opendir(BPFFS);
+
+	while (dir && (d = readdir(dir))) {
+		if (strncmp(d->d_name, STARTING_PREFIX, strlen(STARTING_PREFIX)))
+			continue;
+		snprintf(proc, sizeof(proc), "/proc/%s", d->d_name + strlen(STARTING_PREFIX));
+		if (access(proc, F_OK) == 0)
+			continue;	/* a start in progress */
+		snprintf(path, sizeof(path), BPFFS "/%s", d->d_name);
+		remove_pins(path);
 	}
+	if (dir)
+		closedir(dir);
+}
+
+static int record_stop(void)
+{
+	int err;
+
+	if (geteuid())
+		return fail(EXIT_PERMISSION, "record stop needs root");
+	remove_stale_starts();
+	err = remove_pins(PIN_DIR);
+	if (err == -ENOENT) {
+		/* nothing to stop is what was asked for (as systemctl stop): say so, and succeed */
+		printf("flight recorder: not running\n");
+		return EXIT_OK;
+	}
+	if (err)
+		return fail(EXIT_FAILURE_, "%s: %s", PIN_DIR, strerror(-err));
 	printf("flight recorder stopped\n");
 	return EXIT_OK;
 }
 
+/* Pin the session's maps and links into @dir, named by what they hook (status and stop need no table). */
+static int pin_session(struct session *s, const char *dir)
+{
+	char path[512];
+	int err;
+
+	if (mkdir(dir, 0700))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/history", dir);
+	err = bpf_map__pin(s->skel->maps.history, path);
+	snprintf(path, sizeof(path), "%s/stats", dir);
+	if (!err)
+		err = bpf_map__pin(s->skel->maps.stats, path);
+	for (size_t i = 0; i < NR_HOOKS && !err; i++) {
+		if (!s->links[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/" LINK_PREFIX "%s:%s", dir, hook_kind(&hooks[i], s->mode),
+			 hooks[i].target);
+		err = bpf_link__pin(s->links[i], path);
+	}
+	return err;
+}
+
+/*
+ * Start the recorder atomically: everything is pinned in a directory of its own and renamed into place, with
+ * the signals that end rmapctl blocked meanwhile, so that status never sees half a recorder and a failure
+ * leaves nothing behind. (A SIGKILL leaves the starting directory, removed by the next start or stop.)
+ */
 static int record_start(const struct request *req)
 {
-	char path[256];
+	char tmp[256];
 	struct session s;
-	int rc, err = 0;
+	sigset_t block, old;
+	int rc, err;
 
-	if (ensure_bpffs())
-		return EXIT_FAILURE_;
-	if (access(PIN_DIR, F_OK) == 0) {
-		fprintf(stderr, "%s: the flight recorder is already running (rmapctl record stop)\n", prog);
-		return EXIT_FAILURE_;
-	}
+	rc = ensure_bpffs();
+	if (rc)
+		return rc;
+	remove_stale_starts();
+	if (access(PIN_DIR, F_OK) == 0)
+		return fail(EXIT_FAILURE_, "the flight recorder is already running (rmapctl record stop)");
 	rc = session_open(&s, req);
 	if (rc)
 		return rc;
-	if (mkdir(PIN_DIR, 0700)) {
-		fprintf(stderr, "%s: %s: %s\n", prog, PIN_DIR, strerror(errno));
-		session_close(&s);
-		return EXIT_FAILURE_;
-	}
-	err = bpf_map__pin(s.skel->maps.history, PIN_HISTORY);
-	if (!err)
-		err = bpf_map__pin(s.skel->maps.stats, PIN_STATS);
-	/* named by what they hook, so that status and stop need no table */
-	for (size_t i = 0; i < NR_HOOKS && !err; i++) {
-		if (!s.links[i])
-			continue;
-		snprintf(path, sizeof(path), PIN_DIR "/" LINK_PREFIX "%s:%s", hook_kind(&hooks[i], s.mode),
-			 hooks[i].target);
-		err = bpf_link__pin(s.links[i], path);
-	}
+	snprintf(tmp, sizeof(tmp), BPFFS "/" STARTING_PREFIX "%d", (int)getpid());
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	err = pin_session(&s, tmp);
+	if (!err && renameat2(AT_FDCWD, tmp, AT_FDCWD, PIN_DIR, RENAME_NOREPLACE))
+		err = -errno;
+	if (err)
+		remove_pins(tmp);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (err) {
-		fprintf(stderr, "%s: pinning under %s failed: %s\n", prog, PIN_DIR, strerror(-err));
 		session_close(&s);
-		record_stop();
-		return EXIT_FAILURE_;
+		return fail(EXIT_FAILURE_, "pinning the flight recorder in %s failed: %s%s", PIN_DIR, strerror(-err),
+			    err == -EEXIST || err == -ENOTEMPTY ? " (another start won the race)" : "");
 	}
 	printf("flight recorder started: %s, last %d events of up to %u PFNs, pinned in %s\n",
 	       events_list(s.want), RMP_HISTORY_DEPTH,
 	       bpf_map__max_entries(s.skel->maps.history), PIN_DIR);
 	session_close(&s);	/* the pins keep it all alive */
 	return EXIT_OK;
+}
+
+/*
+ * Open a map the flight recorder pinned and check that it is laid out as this rmapctl reads it: a recorder
+ * started by another version (a deeper history, another key) would otherwise be read past our structs. An
+ * exit code; *@fd on success.
+ */
+static int open_pinned_map(const char *path, uint32_t type, uint32_t key_size, uint32_t value_size, int *fd)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+	int err;
+
+	*fd = bpf_obj_get(path);
+	if (*fd < 0) {
+		err = errno;
+		if (err == ENOENT)
+			return fail(EXIT_FAILURE_, "the flight recorder is not running (rmapctl record start)");
+		return fail(err == EACCES || err == EPERM ? EXIT_PERMISSION : EXIT_FAILURE_, "%s: %s", path,
+			    strerror(err));
+	}
+	if (bpf_obj_get_info_by_fd(*fd, &info, &len)) {
+		err = errno;
+		close(*fd);
+		return fail(EXIT_FAILURE_, "%s: %s", path, strerror(err));
+	}
+	if (info.type != type || info.key_size != key_size || info.value_size != value_size) {
+		close(*fd);
+		return fail(EXIT_FAILURE_, "%s was made by another rmapctl version (map type %u, key %u bytes, value "
+			    "%u bytes; this rmapctl reads type %u, %u and %u): rmapctl record stop, then record start",
+			    path, info.type, info.key_size, info.value_size, type, key_size, value_size);
+	}
+	return EXIT_OK;
+}
+
+static int open_history(int *fd)
+{
+	return open_pinned_map(PIN_HISTORY, BPF_MAP_TYPE_LRU_HASH, sizeof(uint64_t), sizeof(struct rmp_history), fd);
+}
+
+static int open_stats(int *fd)
+{
+	return open_pinned_map(PIN_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(uint32_t), sizeof(uint64_t), fd);
 }
 
 /* The kernel's own account of an object's locked memory, from its fdinfo. */
@@ -834,18 +928,21 @@ static int record_status(void)
 	char path[512];
 	struct dirent *d;
 	DIR *dir;
-	int fd, stats_fd, nprogs = 0;
+	int fd, stats_fd, nprogs = 0, rc;
 
 	if (access(PIN_DIR, F_OK)) {
 		printf("flight recorder: stopped\n");
 		return EXIT_OK;
 	}
-	fd = bpf_obj_get(PIN_HISTORY);
-	stats_fd = bpf_obj_get(PIN_STATS);
-	if (fd < 0 || stats_fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		fprintf(stderr, "%s: cannot open the recorder's maps in %s: %s\n", prog, PIN_DIR, strerror(errno));
-		return EXIT_FAILURE_;
+	rc = open_history(&fd);
+	if (rc)
+		return rc;
+	rc = open_stats(&stats_fd);
+	if (rc) {
+		close(fd);
+		return rc;
 	}
+	bpf_obj_get_info_by_fd(fd, &info, &len);
 	for (int err = bpf_map_get_next_key(fd, NULL, &next); !err; err = bpf_map_get_next_key(fd, &key, &next)) {
 		key = next;
 		used++;
@@ -939,28 +1036,22 @@ int cmd_record(int argc, char **argv)
 			return EXIT_OK;
 		}
 		if (c == 'e' || c == 'a' || c == 'n')
-			fprintf(stderr, "%s: bad %s '%s'\n", prog,
-				c == 'e' ? "event list" : c == 'a' ? "attach mode" : "entry count (64 to 16777216)", optarg);
-		usage_record(stderr);
-		return EXIT_USAGE;
+			return fail(EXIT_USAGE, "bad %s '%s'", c == 'e' ? "event list" : c == 'a' ? "attach mode" :
+				    "entry count (64 to 16777216)", optarg);
+		return fail_usage(usage_record);
 	}
-	if (optind != argc - 1) {
-		usage_record(stderr);
-		return EXIT_USAGE;
-	}
+	if (optind != argc - 1)
+		return fail_usage(usage_record);
 	sub = argv[optind];
 	if (!strcmp(sub, "start"))
 		return record_start(&req);
-	if (options) {
-		fprintf(stderr, "%s: record %s takes no options\n", prog, sub);
-		return EXIT_USAGE;
-	}
+	if (options)
+		return fail(EXIT_USAGE, "record %s takes no options", sub);
 	if (!strcmp(sub, "stop"))
-		return geteuid() ? (fprintf(stderr, "%s: needs root\n", prog), EXIT_PERMISSION) : record_stop();
+		return record_stop();
 	if (!strcmp(sub, "status"))
 		return record_status();
-	usage_record(stderr);
-	return EXIT_USAGE;
+	return fail_usage(usage_record);
 }
 
 /* ---- history ---- */
@@ -992,20 +1083,12 @@ int history_print(uint64_t pfn, struct json *j, uint64_t *now_pfn)
 {
 	struct history_out out = { .j = j };
 	struct history_source src = { .lookup = map_lookup };
-	int fd;
+	int fd, rc;
 
 	*now_pfn = pfn;
-	fd = bpf_obj_get(PIN_HISTORY);
-	if (fd < 0) {
-		int err = errno;
-
-		if (err == ENOENT)
-			fprintf(stderr, "%s: the flight recorder is not running (rmapctl record start): no history\n",
-				prog);
-		else
-			fprintf(stderr, "%s: %s: %s\n", prog, PIN_HISTORY, strerror(err));
-		return err == EACCES || err == EPERM ? EXIT_PERMISSION : EXIT_FAILURE_;
-	}
+	rc = open_history(&fd);
+	if (rc)
+		return rc;
 	src.ctx = &fd;
 	if (j) {
 		json_key(j, "history");

@@ -261,7 +261,18 @@ char *rmapctl_output(const char *args, int *exit_code)
 	return out;
 }
 
-/* Run rmapctl pfn PFN --json and pick out what the tests compare. */
+/* Is @text one JSON document? Asked of jq, a parser nobody here wrote. */
+bool json_valid(const char *text)
+{
+	FILE *f = popen("jq -e -s 'length == 1' >/dev/null 2>&1", "w");
+
+	if (!f)
+		return false;
+	fputs(text, f);
+	return pclose(f) == 0;
+}
+
+/* Run rmapctl pfn PFN --json and pick out what the tests compare; output that is not JSON fails (exit 126). */
 int ask(uint64_t pfn, struct answer *a)
 {
 	char args[64];
@@ -273,6 +284,10 @@ int ask(uint64_t pfn, struct answer *a)
 	a->raw = rmapctl_output(args, &a->exit_code);
 	if (!a->raw)
 		return -1;
+	if (!json_valid(a->raw)) {
+		printf("  rmapctl %s printed no JSON document (jq): %.300s\n", args, a->raw);
+		a->exit_code = 126;
+	}
 	json_str(a->raw, "kind", a->kind, sizeof(a->kind));
 	json_str(a->raw, "verdict", a->verdict, sizeof(a->verdict));
 	json_str(a->raw, "level", a->level, sizeof(a->level));

@@ -59,6 +59,7 @@ uint64_t json_u64(const char *json, const char *key);
 
 int ask(uint64_t pfn, struct answer *a);
 void answer_free(struct answer *a);
+bool json_valid(const char *text);
 
 /*
  * The whole comparison: the same (pid, vaddr) set as pagemap, the mapcount kpagecount says, verdict complete,

@@ -20,7 +20,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/bpf.h>
 #include "oracle.h"
+#include "../../bpf/rmap_trace.h"
 
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
@@ -1757,6 +1759,9 @@ static size_t trace_stop(const char *name, struct event *ev, size_t max)
 	       "%s: rmapctl trace ends cleanly on SIGTERM, summary says none lost", name);
 	if (!strstr(err, ", 0 lost"))
 		printf("  %s", err);
+	result(system("jq -s -e 'length >= 1 and all(.[:-1][]; has(\"event\")) and .[-1].summary.events == "
+		      "length - 1' <" TRACE_OUT " >/dev/null") == 0,
+	       "%s: every line rmapctl trace wrote is JSON (jq), the last its summary", name);
 	f = fopen(TRACE_OUT, "r");
 	while (f && fgets(line, sizeof(line), f) && n < max) {
 		struct event *e = &ev[n++];
@@ -2265,6 +2270,49 @@ static const struct scenario {
 	{ "trace-bench", "bench", scenario_trace_bench },
 };
 
+/*
+ * A flight recorder as another rmapctl version would leave it: a history map whose values are 4 KiB larger
+ * than this version's struct rmp_history, pinned where rmapctl looks, with an entry for @pfn (its bytes 0x41).
+ * rmapctl must refuse to read it rather than copy it over its stack.
+ */
+static int pin_skewed_history(uint64_t pfn)
+{
+	size_t size = sizeof(struct rmp_history) + 4096;
+	unsigned char *value = malloc(size);
+	union bpf_attr a;
+	int fd;
+
+	memset(value, 0x41, size);
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_LRU_HASH;
+	a.key_size = sizeof(pfn);
+	a.value_size = (uint32_t)size;
+	a.max_entries = 64;
+	fd = (int)syscall(__NR_bpf, BPF_MAP_CREATE, &a, sizeof(a));
+	if (fd < 0) {
+		perror("rmaptest pin-skewed-history: BPF_MAP_CREATE");
+		return 1;
+	}
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)fd;
+	a.key = (uint64_t)(uintptr_t)&pfn;
+	a.value = (uint64_t)(uintptr_t)value;
+	if (syscall(__NR_bpf, BPF_MAP_UPDATE_ELEM, &a, sizeof(a))) {
+		perror("rmaptest pin-skewed-history: BPF_MAP_UPDATE_ELEM");
+		return 1;
+	}
+	mkdir("/sys/fs/bpf/rmap_probe", 0700);
+	memset(&a, 0, sizeof(a));
+	a.pathname = (uint64_t)(uintptr_t)"/sys/fs/bpf/rmap_probe/history";
+	a.bpf_fd = (uint32_t)fd;
+	if (syscall(__NR_bpf, BPF_OBJ_PIN, &a, sizeof(a))) {
+		perror("rmaptest pin-skewed-history: BPF_OBJ_PIN");
+		return 1;
+	}
+	free(value);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const size_t n = sizeof(scenarios) / sizeof(scenarios[0]);
@@ -2284,6 +2332,8 @@ int main(int argc, char **argv)
 		printf("0x%llx\n", (unsigned long long)pfn_of(atoi(argv[2]), (void *)strtoul(argv[3], NULL, 0)));
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "pin-skewed-history"))
+		return pin_skewed_history(strtoull(argv[2], NULL, 0));
 	if (argc == 2 && !strcmp(argv[1], "query-loop"))
 		return query_loop();
 	if (argc == 3 && !strcmp(argv[1], "find-pfn")) {

@@ -9,4 +9,6 @@ for round in 1 2; do
 	check "unload round $round" unload_module
 done
 check "debugfs directory gone after unload" test ! -e /sys/kernel/debug/rmap_probe
-expect_exit "rmapctl without module says so" 3 rmapctl version
+expect_exit "rmapctl version without the module exits 0" 0 rmapctl version
+check "rmapctl version without the module says so" grep -q "module not loaded" /tmp/expect.out
+expect_exit "rmapctl pfn without the module says so" 3 rmapctl pfn 1

@@ -22,8 +22,9 @@ kernel="flex bison bc libelf-dev zlib1g-dev libssl-dev openssl dwarves perl pyth
 tracing="clang llvm bpftool libbpf-dev lz4 zstd"
 # The rig: the guests' busybox initramfs, the trixie root for the newest line and the clean root of
 # check-fresh (debootstrap), dkms for its build test, gzip for the initramfs; the kernel's mm selftests
-# (mm-selftests.sh): rsync for their headers_install, libnuma-dev for ksm_tests and migration (static).
-rig="busybox-static debootstrap dkms gzip rsync libnuma-dev"
+# (mm-selftests.sh): rsync for their headers_install, libnuma-dev for ksm_tests and migration (static); jq,
+# which the guest tests parse rmapctl's JSON with.
+rig="busybox-static debootstrap dkms gzip rsync libnuma-dev jq"
 tools="$build $kernel $tracing $rig"
 
 rig_apt_setup
