@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,38 +50,49 @@ static int verbose;	/* -v: the attach points chosen; -vv: libbpf's own log too *
  */
 enum attach_mode { ATTACH_FENTRY, ATTACH_KPROBE };
 
+/*
+ * A program of the skeleton, by its place in struct rmap_trace: a misspelt name does not compile. 0 (where
+ * the skeleton keeps its own pointer, never a program): no program in that mode.
+ */
+#define PROG(name) offsetof(struct rmap_trace, progs.name)
+#define NO_PROG 0
+
 static const struct hook {
 	const char *target;	/* the tracepoint (tp_btf) or kernel function */
 	bool tracepoint, on_return;
-	const char *fentry;	/* the program with BPF trampolines (fentry/fexit); NULL: not needed there */
-	const char *kprobe;	/* the program without them (kprobe/kretprobe); NULL: not needed there */
+	size_t fentry;		/* the program with BPF trampolines (fentry/fexit); NO_PROG: not needed there */
+	size_t kprobe;		/* the program without them (kprobe/kretprobe); NO_PROG: not needed there */
 	unsigned int serves;	/* WANT_* */
 	int alternative;
 	const char *role;
 } hooks[] = {
-	{ "mm_migrate_pages_start", true, false, "migrate_start", "migrate_start", WANT_MIGRATE, 0,
+	{ "mm_migrate_pages_start", true, false, PROG(migrate_start), PROG(migrate_start), WANT_MIGRATE, 0,
 	  "migration reason" },
-	{ "mm_migrate_pages", true, false, "migrate_end", "migrate_end", WANT_MIGRATE, 0, "end of a migration run" },
-	{ "move_to_new_folio", false, false, NULL, "move_to_new_folio", WANT_MIGRATE, 0,
+	{ "mm_migrate_pages", true, false, PROG(migrate_end), PROG(migrate_end), WANT_MIGRATE, 0,
+	  "end of a migration run" },
+	{ "move_to_new_folio", false, false, NO_PROG, PROG(move_to_new_folio), WANT_MIGRATE, 0,
 	  "source and destination folio" },
-	{ "move_to_new_folio", false, true, "fexit_move_to_new_folio", "move_to_new_folio_ret", WANT_MIGRATE, 0,
-	  "moved or failed" },
-	{ "try_to_unmap_one", false, false, "fentry_try_to_unmap_one", "try_to_unmap_one", WANT_UNMAP, 1,
-	  "unmap: reclaim, memory failure, split" },
-	{ "try_to_migrate_one", false, false, "fentry_try_to_migrate_one", "try_to_migrate_one", WANT_UNMAP, 1,
-	  "unmap: migration" },
-	{ "page_remove_rmap", false, false, "fentry_page_remove_rmap", "page_remove_rmap", WANT_UNMAP | WANT_ZAP, 2,
-	  "rmap removal, until 6.6" },
-	{ "folio_remove_rmap_ptes", false, false, "fentry_folio_remove_rmap_ptes", "folio_remove_rmap_ptes",
+	{ "move_to_new_folio", false, true, PROG(fexit_move_to_new_folio), PROG(move_to_new_folio_ret),
+	  WANT_MIGRATE, 0, "moved or failed" },
+	{ "try_to_unmap_one", false, false, PROG(fentry_try_to_unmap_one), PROG(try_to_unmap_one),
+	  WANT_UNMAP, 1, "unmap: reclaim, memory failure, split" },
+	{ "try_to_migrate_one", false, false, PROG(fentry_try_to_migrate_one), PROG(try_to_migrate_one),
+	  WANT_UNMAP, 1, "unmap: migration" },
+	{ "page_remove_rmap", false, false, PROG(fentry_page_remove_rmap), PROG(page_remove_rmap),
+	  WANT_UNMAP | WANT_ZAP, 2, "rmap removal, until 6.6" },
+	{ "folio_remove_rmap_ptes", false, false, PROG(fentry_folio_remove_rmap_ptes), PROG(folio_remove_rmap_ptes),
 	  WANT_UNMAP | WANT_ZAP, 2, "rmap removal of PTEs, 6.6+" },
-	{ "folio_remove_rmap_pmd", false, false, "fentry_folio_remove_rmap_pmd", "folio_remove_rmap_pmd",
+	{ "folio_remove_rmap_pmd", false, false, PROG(fentry_folio_remove_rmap_pmd), PROG(folio_remove_rmap_pmd),
 	  WANT_UNMAP | WANT_ZAP, 2, "rmap removal of a PMD, 6.6+" },
 };
 #define NR_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
 
-static const char *hook_prog(const struct hook *h, enum attach_mode mode)
+/* The hook's program in @mode, or NULL if it needs none there. */
+static struct bpf_program *hook_prog(struct rmap_trace *skel, const struct hook *h, enum attach_mode mode)
 {
-	return mode == ATTACH_FENTRY ? h->fentry : h->kprobe;
+	size_t off = mode == ATTACH_FENTRY ? h->fentry : h->kprobe;
+
+	return off == NO_PROG ? NULL : *(struct bpf_program **)((char *)skel + off);
 }
 
 static const char *hook_kind(const struct hook *h, enum attach_mode mode)
@@ -118,9 +130,10 @@ static bool kernel_serves(const bool *present, unsigned int w)
 	return true;
 }
 
+/* libbpf's own messages: its warnings with -v, everything with -vv; rmapctl says what failed in one line. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level != LIBBPF_WARN && verbose < 2)
+	if (verbose < (level == LIBBPF_WARN ? 1 : 2))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
@@ -258,16 +271,16 @@ static int session_load(struct session *s, const struct request *req, unsigned i
 	bpf_object__for_each_program(p, s->skel->obj)
 		bpf_program__set_autoload(p, false);
 	for (size_t i = 0; i < NR_HOOKS; i++) {
-		const char *name = hook_prog(&hooks[i], mode);
+		struct bpf_program *hp = hook_prog(s->skel, &hooks[i], mode);
 		/* a pid filter needs the unmaps for migration to know which migrations are that process's */
 		unsigned int serves = hooks[i].serves | (req->pid && (hooks[i].serves & WANT_UNMAP) ? WANT_MIGRATE : 0);
-		bool use = name && present[i] && (serves & want);
+		bool use = hp && present[i] && (serves & want);
 
 		if (use) {
-			bpf_program__set_autoload(bpf_object__find_program_by_name(s->skel->obj, name), true);
+			bpf_program__set_autoload(hp, true);
 			loaded++;
 		}
-		if (verbose && name)
+		if (verbose && hp)
 			fprintf(stderr, "%s: %-6s %s:%s (%s)%s\n", prog, use ? "attach" : "skip",
 				hook_kind(&hooks[i], mode), hooks[i].target, hooks[i].role,
 				use ? "" : present[i] ? ": not asked for" : ": not in this kernel's BTF");
@@ -286,12 +299,10 @@ static int session_load(struct session *s, const struct request *req, unsigned i
 		session_close(s);
 		return fail(err == -EPERM ? EXIT_PERMISSION : EXIT_FAILURE_, "the kernel refused the %s programs: %s%s",
 			    mode == ATTACH_FENTRY ? "fentry" : "kprobe", strerror(-err),
-			    verbose > 1 ? "" : " (-vv shows the verifier's log)");
+			    verbose > 1 ? "" : " (-v shows libbpf's messages, -vv the verifier's log)");
 	}
 	for (size_t i = 0; i < NR_HOOKS; i++) {
-		const char *name = hook_prog(&hooks[i], mode);
-
-		p = name ? bpf_object__find_program_by_name(s->skel->obj, name) : NULL;
+		p = hook_prog(s->skel, &hooks[i], mode);
 		if (!p || !bpf_program__autoload(p))
 			continue;
 		s->links[i] = bpf_program__attach(p);
