@@ -56,6 +56,23 @@ RMP_SHARED struct {
 	__type(value, __u8);
 } pid_pfns SEC(".maps");
 
+/*
+ * Who owned an mm that its owner has left (exit_mm()), by the mm's address: the last mmput() may run in any
+ * task that held a reference (a /proc reader, process_vm_readv(), an asynchronous put), after mm->owner was
+ * cleared, and the mm's own events still belong to the process that exited.
+ */
+struct rmp_owner {
+	__u32 tgid;
+	char comm[RMP_COMM_LEN];
+};
+
+RMP_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct rmp_owner);
+} mm_owners SEC(".maps");
+
 /* An empty history ring to start a PFN's entry from; never written. */
 RMP_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -178,17 +195,25 @@ static __always_inline __u64 rmp_page_address(struct folio *folio, struct page *
 }
 
 /*
- * The process an mm belongs to: mm->owner (CONFIG_MEMCG, which every Debian kernel has). A process tearing its
- * mm down at exit has already left it (exit_mm() cleared the owner and current->mm), but still runs on it as
- * active_mm: that is the one.
+ * The process an mm belongs to: mm->owner (CONFIG_MEMCG, which every Debian kernel has). Once its owner has
+ * left it (exit_mm() clears the owner, then puts its reference), the owner it had, as the mm_update_next_owner()
+ * hook remembered it: whichever task tears the mm down, the process that exited is the one. Without that hook,
+ * a process tearing its own mm down still runs on it as active_mm.
  */
 static __always_inline void rmp_mm_owner(struct mm_struct *mm, struct rmp_event *ev)
 {
 	struct task_struct *owner = NULL, *cur = (struct task_struct *)bpf_get_current_task();
+	struct rmp_owner *left;
+	__u64 key = rmp_addr(mm);
 
 	if (bpf_core_field_exists(mm->owner))
 		owner = BPF_CORE_READ(mm, owner);
-	if (!owner && !BPF_CORE_READ(cur, mm) && rmp_addr(BPF_CORE_READ(cur, active_mm)) == rmp_addr(mm))
+	if (!owner && (left = bpf_map_lookup_elem(&mm_owners, &key))) {
+		ev->pid = left->tgid;
+		__builtin_memcpy(ev->comm, left->comm, sizeof(ev->comm));
+		return;
+	}
+	if (!owner && !BPF_CORE_READ(cur, mm) && rmp_addr(BPF_CORE_READ(cur, active_mm)) == key)
 		owner = cur;
 	if (!owner) {
 		ev->pid = 0;

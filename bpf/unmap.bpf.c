@@ -80,6 +80,37 @@ int BPF_KPROBE(try_to_migrate_one, struct folio *folio, struct vm_area_struct *v
 	return 0;
 }
 
+/*
+ * exit_mm() calls mm_update_next_owner() after the exiting task left its mm and before it puts its reference:
+ * while the mm's owner is still the current task, remember it (rmp_mm_owner() reads it back).
+ */
+static __always_inline void owner_leaving(struct mm_struct *mm)
+{
+	struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
+	struct rmp_owner who = {};
+	__u64 key = rmp_addr(mm);
+
+	if (!bpf_core_field_exists(mm->owner) || rmp_addr(BPF_CORE_READ(mm, owner)) != rmp_addr(cur))
+		return;
+	who.tgid = BPF_CORE_READ(cur, tgid);
+	BPF_CORE_READ_STR_INTO(&who.comm, cur, comm);
+	bpf_map_update_elem(&mm_owners, &key, &who, BPF_ANY);
+}
+
+SEC("fentry/mm_update_next_owner")
+int BPF_PROG(fentry_mm_update_next_owner, struct mm_struct *mm)
+{
+	owner_leaving(mm);
+	return 0;
+}
+
+SEC("kprobe/mm_update_next_owner")
+int BPF_KPROBE(mm_update_next_owner, struct mm_struct *mm)
+{
+	owner_leaving(mm);
+	return 0;
+}
+
 static __always_inline int removed(struct folio *folio, struct page *page, __u32 nr, __u8 level,
 				   struct vm_area_struct *vma)
 {

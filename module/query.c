@@ -201,7 +201,8 @@ static struct folio *rmp_get_folio(struct page *page)
  */
 static const char *rmp_typed_kind(struct page *page, struct rmp_report *r)
 {
-	if (PageSlab(page)) {
+	/* the folio's: 7.x keeps the slab type in the head page only, and PageSlab() there reads this page */
+	if (folio_test_slab(page_folio(page))) {
 		r->flags = BIT_ULL(RMP_F_SLAB);
 		return "slab";
 	}
@@ -305,17 +306,22 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 			r->flags = BIT_ULL(RMP_F_BUDDY);
 		} else if (atomic_read(&page->_mapcount) >= 0 || PageLocked(page)) {
 			/*
-			 * In use: mapped (reused since the pin failed), or locked, which a free page never is
-			 * (PG_locked is checked at free) and a frozen one always is: split, migration, reclaim's
-			 * __remove_mapping() and collapse freeze a folio they have locked and unmapped. Ask again.
-			 * PageLocked() reads the head's flag without asserting anything of an unpinned page.
+			 * In use: mapped (reused since the pin failed), or locked: every freeze of an in-use folio
+			 * holds its lock (split, migration, reclaim's __remove_mapping(), 6.1's collapse_file()),
+			 * and a page is locked only once allocated (free_pages_prepare() clears the flag). Ask
+			 * again. PageLocked() reads the head's flag, asserting nothing of an unpinned page.
 			 */
 			r->kind = "unused";
 			r->verdict = RMP_RACED;
 			r->note = "its refcount is frozen (a split, migration or reclaim in progress)";
+		} else if (page_count(page)) {
+			/* unfrozen (and unlocked) since the pin failed */
+			r->kind = "unused";
+			r->verdict = RMP_RACED;
+			r->note = "its refcount was frozen for a moment";
 		} else {
 			r->kind = "unused";
-			r->note = "refcount 0 outside the buddy allocator: on a per-cpu free list, or being allocated or freed";
+			r->note = "refcount 0 outside the buddy allocator: on a per-cpu free list, a free hugetlb page, or being allocated or freed";
 		}
 		return 0;
 	}

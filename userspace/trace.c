@@ -46,9 +46,11 @@ static int verbose;	/* -v: the attach points chosen; -vv: libbpf's own log too *
 /*
  * Every hook, what it serves and its program in each attach mode. Each is loaded only where the running
  * kernel's BTF has its function or tracepoint; hooks that share an alternative number stand in for each other
- * (one is enough), the others are all needed by the events they serve.
+ * (one is enough), OPTIONAL ones make the events better where they exist, the others are all needed by the
+ * events they serve.
  */
 enum attach_mode { ATTACH_FENTRY, ATTACH_KPROBE };
+#define OPTIONAL (-1)
 
 /*
  * A program of the skeleton, by its place in struct rmap_trace: a misspelt name does not compile. 0 (where
@@ -84,6 +86,8 @@ static const struct hook {
 	  WANT_UNMAP | WANT_ZAP, 2, "rmap removal of PTEs, 6.6+" },
 	{ "folio_remove_rmap_pmd", false, false, PROG(fentry_folio_remove_rmap_pmd), PROG(folio_remove_rmap_pmd),
 	  WANT_UNMAP | WANT_ZAP, 2, "rmap removal of a PMD, 6.6+" },
+	{ "mm_update_next_owner", false, false, PROG(fentry_mm_update_next_owner), PROG(mm_update_next_owner),
+	  WANT_UNMAP | WANT_ZAP, OPTIONAL, "the process an exited mm belonged to" },
 };
 #define NR_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
 
@@ -120,7 +124,7 @@ static bool kernel_serves(const bool *present, unsigned int w)
 	for (size_t i = 0; i < NR_HOOKS; i++) {
 		bool any = present[i];
 
-		if (!(hooks[i].serves & w))
+		if (!(hooks[i].serves & w) || hooks[i].alternative == OPTIONAL)
 			continue;
 		for (size_t k = 0; hooks[i].alternative && k < NR_HOOKS; k++)
 			any |= hooks[k].alternative == hooks[i].alternative && present[k];

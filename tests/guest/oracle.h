@@ -17,6 +17,7 @@
 #define KPF_BUDDY	10
 #define KPF_THP		22
 #define KPF_ZERO_PAGE	24
+#define KPF_COMPOUND_TAIL 16
 #define KPF_HUGE	17
 #define KPF_KSM		21
 #define KPF_PGTABLE	26

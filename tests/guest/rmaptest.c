@@ -21,6 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/bpf.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
 #include "oracle.h"
 #include "../../bpf/rmap_trace.h"
 
@@ -890,7 +894,8 @@ static unsigned long max_pfn_from_iomem(void)
 }
 
 /* A PFN whose kpageflags has @bit and none of @without, after @skip such PFNs. */
-static uint64_t find_pfn(int bit, uint64_t without, int skip, unsigned long max_pfn)
+/* The @skip+1-th PFN whose kpageflags have every bit of @with and none of @without; 0 if none. */
+static uint64_t find_pfn_with(uint64_t with, uint64_t without, int skip, unsigned long max_pfn)
 {
 	int fd = open("/proc/kpageflags", O_RDONLY);
 	uint64_t buf[4096];
@@ -901,7 +906,7 @@ static uint64_t find_pfn(int bit, uint64_t without, int skip, unsigned long max_
 		if (n <= 0)
 			break;
 		for (size_t i = 0; i < (size_t)n / 8; i++, pfn++)
-			if ((buf[i] >> bit & 1) && !(buf[i] & without) && skip-- <= 0) {
+			if ((buf[i] & with) == with && !(buf[i] & without) && skip-- <= 0) {
 				close(fd);
 				return pfn;
 			}
@@ -911,11 +916,19 @@ static uint64_t find_pfn(int bit, uint64_t without, int skip, unsigned long max_
 	return 0;
 }
 
-/* A page that is not in the reverse map is described honestly: its kind, no mappings, "untracked". */
-static void expect_untracked(const char *what, int bit, const char *kind, unsigned long max_pfn)
+static uint64_t find_pfn(int bit, uint64_t without, int skip, unsigned long max_pfn)
+{
+	return find_pfn_with(1ULL << bit, without, skip, max_pfn);
+}
+
+/*
+ * A page that is not in the reverse map is described honestly: its kind, no mappings, "untracked". @with: the
+ * kpageflags bits that make it one.
+ */
+static void expect_untracked(const char *what, uint64_t with, const char *kind, unsigned long max_pfn)
 {
 	for (int attempt = 0; attempt < 8; attempt++) {
-		uint64_t pfn = find_pfn(bit, 0, attempt * 7, max_pfn);
+		uint64_t pfn = find_pfn_with(with, 0, attempt * 7, max_pfn);
 		struct answer a;
 		bool ok;
 
@@ -926,7 +939,7 @@ static void expect_untracked(const char *what, int bit, const char *kind, unsign
 		ask(pfn, &a);
 		ok = a.exit_code == 0 && !strcmp(a.kind, kind) && a.nr == 0 && !strcmp(a.verdict, "untracked");
 		/* the page may have changed between kpageflags and the query: then try another */
-		if (ok || kpageflags(pfn) >> bit & 1) {
+		if (ok || (kpageflags(pfn) & with) == with) {
 			if (!ok)
 				printf("  %s\n", a.raw);
 			result(ok, "hostile pfn: a %s page (0x%llx) is reported as %s with no mappings", what,
@@ -978,10 +991,15 @@ static void scenario_hostile(void)
 	result(a.exit_code == 0 && a.nr == 0, "hostile pfn 0: %s, no mappings (exit %d)", a.kind, a.exit_code);
 	answer_free(&a);
 
-	expect_untracked("free (buddy)", KPF_BUDDY, "free", max_pfn);
-	expect_untracked("slab", KPF_SLAB, "slab", max_pfn);
-	expect_untracked("page-table", KPF_PGTABLE, "pagetable", max_pfn);
-	expect_untracked("reserved", KPF_RESERVED, "reserved", max_pfn);
+	expect_untracked("free (buddy)", 1ULL << KPF_BUDDY, "free", max_pfn);
+	expect_untracked("slab", 1ULL << KPF_SLAB, "slab", max_pfn);
+	/* a multi-page slab asked at a tail: the slab's type is kept in its head page (7.x) */
+	if (find_pfn_with(1ULL << KPF_SLAB | 1ULL << KPF_COMPOUND_TAIL, 0, 0, max_pfn))
+		expect_untracked("slab tail", 1ULL << KPF_SLAB | 1ULL << KPF_COMPOUND_TAIL, "slab", max_pfn);
+	else
+		skip("hostile pfn: this kernel's kpageflags mark no slab tail page (6.1 and 6.12 flag the head only)");
+	expect_untracked("page-table", 1ULL << KPF_PGTABLE, "pagetable", max_pfn);
+	expect_untracked("reserved", 1ULL << KPF_RESERVED, "reserved", max_pfn);
 }
 
 /* Ask a zero page at @pfn: kind "zero", untracked, no mappings, whatever maps it. */
@@ -2020,6 +2038,90 @@ static void scenario_trace_exit_zap(void)
 	munmap(p, TRACE_PAGES * PAGE);
 }
 
+struct remote_read {
+	pid_t pid;
+	void *remote;
+	char *local;
+	ssize_t got;
+};
+
+static void *remote_reader(void *arg)
+{
+	struct remote_read *r = arg;
+	struct iovec local = { r->local, PAGE }, remote = { r->remote, PAGE };
+
+	r->got = process_vm_readv(r->pid, &local, 1, &remote, 1, 0);
+	return NULL;
+}
+
+/*
+ * The last reference to an exiting process's mm dropped by another task, on purpose: a thread of ours holds the
+ * child's mm in process_vm_readv() (mm_access()), stopped in a userfaultfd fault on its own buffer, while the
+ * child exits; then the fault is resolved and that thread's mmput() tears the child's mm down. Its zaps run in
+ * our thread, after exit_mm() cleared mm->owner: they must still name the child.
+ */
+static void scenario_trace_exit_zap_elsewhere(void)
+{
+	static struct event ev[16 * TRACE_PAGES];
+	char pid[16], *p = map_anon(TRACE_PAGES * PAGE);
+	const char *args[] = { "--pid", pid, "--events", "zap", NULL };
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_zeropage zero = { 0 };
+	struct remote_read rr = { 0 };
+	struct uffd_msg msg;
+	struct pollfd pfd;
+	struct child c;
+	pthread_t t;
+	int uffd, zaps = 0;
+	size_t n;
+
+	uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api)) {
+		skip("trace-exit-zap-elsewhere: no userfaultfd here (%s)", strerror(errno));
+		return;
+	}
+	rr.local = map_anon(PAGE);
+	reg.range.start = (unsigned long)rr.local;
+	reg.range.len = PAGE;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+		result(false, "trace-exit-zap-elsewhere: UFFDIO_REGISTER: %s", strerror(errno));
+		return;
+	}
+	child_start(&c, exit_step, p);
+	rr.pid = c.pid;
+	rr.remote = p;
+	snprintf(pid, sizeof(pid), "%d", c.pid);
+	if (!trace_start(args)) {
+		result(false, "trace-exit-zap-elsewhere: rmapctl trace starts");
+		child_stop(&c);
+		return;
+	}
+	pthread_create(&t, NULL, remote_reader, &rr);
+	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
+	if (poll(&pfd, 1, 30000) != 1 || read(uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT) {
+		result(false, "trace-exit-zap-elsewhere: process_vm_readv() did not stop in our fault handler");
+		child_stop(&c);
+		return;
+	}
+	child_finish(&c, 1);
+	zero.range.start = (unsigned long)rr.local;
+	zero.range.len = PAGE;
+	ioctl(uffd, UFFDIO_ZEROPAGE, &zero);
+	pthread_join(t, NULL);
+	n = trace_stop("trace-exit-zap-elsewhere", ev, sizeof(ev) / sizeof(ev[0]));
+	for (size_t k = 0; k < n; k++)
+		zaps += !strcmp(ev[k].type, "zap") && ev[k].pid == c.pid && ev[k].addr >= (unsigned long)p &&
+			ev[k].addr < (unsigned long)p + TRACE_PAGES * PAGE;
+	result(rr.got == PAGE && zaps == TRACE_PAGES, "trace-exit-zap-elsewhere: an exited process's mm torn down "
+	       "by another task: %d zap events in its %d pages name it (the read got %zd bytes)", zaps, TRACE_PAGES,
+	       rr.got);
+	close(uffd);
+	munmap(rr.local, PAGE);
+	munmap(p, TRACE_PAGES * PAGE);
+}
+
 #ifndef MADV_HWPOISON
 #define MADV_HWPOISON 100
 #endif
@@ -2265,6 +2367,7 @@ static const struct scenario {
 	{ "trace-pageout", "trace", scenario_trace_pageout },
 	{ "trace-zap", "trace", scenario_trace_zap },
 	{ "trace-exit-zap", "trace", scenario_trace_exit_zap },
+	{ "trace-exit-zap-elsewhere", "trace", scenario_trace_exit_zap_elsewhere },
 	{ "trace-hwpoison", "trace", scenario_trace_hwpoison },
 	{ "trace-record", "trace", scenario_trace_record },
 	{ "trace-bench", "bench", scenario_trace_bench },

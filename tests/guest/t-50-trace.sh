@@ -17,7 +17,7 @@ attach_points() { # MODE ENTRY-KIND RETURN-KIND
 	rmapctl trace -v --attach "$1" --duration 1 >/tmp/v.out 2>&1
 	rc=$?
 	[ $rc -eq 0 ] && pass "trace -v --attach $1 exits 0" || { cat /tmp/v.out; fail "trace -v --attach $1" "exit $rc"; }
-	for f in try_to_unmap_one try_to_migrate_one move_to_new_folio page_remove_rmap folio_remove_rmap_ptes \
+	for f in try_to_unmap_one try_to_migrate_one move_to_new_folio page_remove_rmap folio_remove_rmap_ptes mm_update_next_owner \
 		folio_remove_rmap_pmd; do
 		if grep -q " $f\$" /proc/kallsyms; then
 			grep -qE "attach +($2|$3):$f " /tmp/v.out && pass "trace -v --attach $1: attaches $f (in kallsyms)" ||
@@ -45,6 +45,6 @@ expect_exit "trace as nobody is refused" 4 rmaptest as-nobody rmapctl trace --du
 run_group trace "tracing scenarios"
 # the same triggers through kprobes, the fallback for kernels without BPF trampolines
 check "load for the tracing scenarios through kprobes" load_module
-TRACE_ATTACH=kprobe rmaptest trace-move trace-move-all trace-pageout trace-record
+TRACE_ATTACH=kprobe rmaptest trace-move trace-move-all trace-pageout trace-record trace-exit-zap-elsewhere
 check "unload after the tracing scenarios through kprobes" unload_module
 swapoff /dev/ram0 2>/dev/null
