@@ -208,7 +208,8 @@ static __always_inline void rmp_mm_owner(struct mm_struct *mm, struct rmp_event 
 
 	if (bpf_core_field_exists(mm->owner))
 		owner = BPF_CORE_READ(mm, owner);
-	if (!owner && (left = bpf_map_lookup_elem(&mm_owners, &key))) {
+	left = owner ? NULL : bpf_map_lookup_elem(&mm_owners, &key);
+	if (left) {
 		ev->pid = left->tgid;
 		__builtin_memcpy(ev->comm, left->comm, sizeof(ev->comm));
 		return;
