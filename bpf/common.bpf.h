@@ -258,8 +258,8 @@ static __always_inline void rmp_remember(__u64 pfn, struct rmp_event *ev)
 
 	if (!h) {
 		empty = bpf_map_lookup_elem(&blank, &zero);
-		if (empty)
-			bpf_map_update_elem(&history, &pfn, empty, BPF_NOEXIST);
+		if (empty && !bpf_map_update_elem(&history, &pfn, empty, BPF_NOEXIST))
+			rmp_count(RMP_STAT_INSERTED);
 		h = bpf_map_lookup_elem(&history, &pfn);
 		if (!h) {
 			rmp_count(RMP_STAT_NO_ROOM);

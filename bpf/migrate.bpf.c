@@ -85,7 +85,7 @@ int BPF_KPROBE(move_to_new_folio, struct folio *dst, struct folio *src, enum mig
 
 	/* not recursive: an entry still here is a move whose kretprobe did not run (out of instances) */
 	if (bpf_map_lookup_elem(&moving, &tid))
-		rmp_count(RMP_STAT_LOST);
+		rmp_count(RMP_STAT_UNPAIRED);
 	bpf_map_update_elem(&moving, &tid, &m, BPF_ANY);
 	return 0;
 }
@@ -96,8 +96,11 @@ int BPF_KRETPROBE(move_to_new_folio_ret, int rc)
 	__u32 tid = rmp_tid();
 	struct moving *m = bpf_map_lookup_elem(&moving, &tid);
 
-	if (!m)
+	/* its kprobe was skipped (another BPF program was running on this CPU): the move is lost */
+	if (!m) {
+		rmp_count(RMP_STAT_UNPAIRED);
 		return 0;
+	}
 	moved(m->src, m->dst, m->mode, rc);
 	bpf_map_delete_elem(&moving, &tid);
 	return 0;

@@ -38,9 +38,11 @@ enum rmp_level {
 
 /* Event slots in the per-CPU stats array. */
 enum rmp_stat {
-	RMP_STAT_LOST,		/* not delivered: ring buffer full, or a move's kretprobe missed */
+	RMP_STAT_LOST,		/* not delivered: the ring buffer was full */
 	RMP_STAT_RECORDED,	/* events the flight recorder stored */
 	RMP_STAT_NO_ROOM,	/* the recorder could not add a PFN (map update failed) */
+	RMP_STAT_INSERTED,	/* PFNs the recorder added: less the PFNs it holds, the ones the LRU evicted */
+	RMP_STAT_UNPAIRED,	/* a move's kprobe and kretprobe did not pair up (one of them skipped): event lost */
 	RMP_NR_STATS,
 };
 

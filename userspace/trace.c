@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -219,6 +220,7 @@ struct request {
 	uint32_t pid;
 	int attach;		/* -1: fentry, falling back to kprobes; else an attach_mode */
 	uint32_t entries;	/* record: PFNs the history map holds */
+	uint32_t ring_mib;	/* trace: the ring buffer's size; 0: RMP_RINGBUF_BYTES */
 };
 
 static void session_close(struct session *s)
@@ -295,6 +297,8 @@ static int session_load(struct session *s, const struct request *req, unsigned i
 	/* each mode sizes only the map it uses */
 	if (!req->ringbuf)
 		bpf_map__set_max_entries(s->skel->maps.events, getpagesize());
+	else if (req->ring_mib)
+		bpf_map__set_max_entries(s->skel->maps.events, req->ring_mib << 20);
 	bpf_map__set_max_entries(s->skel->maps.history, req->history ? req->entries : 64);
 	err = rmap_trace__load(s->skel);
 	if (!err && bpf_map_update_elem(bpf_map__fd(s->skel->maps.settings), &zero, &cfg, BPF_ANY))
@@ -363,6 +367,49 @@ static int session_open(struct session *s, const struct request *req)
 		rc = session_load(s, req, want, present, ATTACH_KPROBE, vmemmap);
 	}
 	return rc;
+}
+
+/* What was lost, by cause: every loss the kernel or the programs know of. */
+struct losses {
+	uint64_t ring_full;	/* the ring buffer had no room (the reader fell behind) */
+	uint64_t unpaired;	/* a move's kprobe and kretprobe did not pair up */
+	uint64_t skipped;	/* program runs the kernel skipped: one already running on that CPU */
+};
+
+static uint64_t losses_total(const struct losses *l)
+{
+	return l->ring_full + l->unpaired + l->skipped;
+}
+
+/* Runs of the program behind @prog_fd that the kernel skipped (bpf_prog_info.recursion_misses). */
+static uint64_t prog_skipped(int prog_fd)
+{
+	struct bpf_prog_info info = { 0 };
+	uint32_t len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(prog_fd, &info, &len) ? 0 : info.recursion_misses;
+}
+
+static void losses_print(const struct losses *l, FILE *out)
+{
+	fprintf(out, "%llu lost (ring buffer full %llu, unpaired kprobes %llu, program runs skipped %llu)",
+		(unsigned long long)losses_total(l), (unsigned long long)l->ring_full,
+		(unsigned long long)l->unpaired, (unsigned long long)l->skipped);
+}
+
+static void losses_write_json(struct json *j, const struct losses *l)
+{
+	json_key(j, "lost");
+	json_uint(j, losses_total(l));
+	json_key(j, "lost_by_cause");
+	json_start_object(j);
+	json_key(j, "ring_buffer_full");
+	json_uint(j, l->ring_full);
+	json_key(j, "unpaired_kprobes");
+	json_uint(j, l->unpaired);
+	json_key(j, "program_runs_skipped");
+	json_uint(j, l->skipped);
+	json_end_object(j);
 }
 
 static uint64_t stat_sum(int stats_fd, uint32_t stat)
@@ -561,10 +608,12 @@ static int parse_attach(const char *arg, int *attach)
 static void usage_trace(FILE *out)
 {
 	fprintf(out, "usage: %s trace [--pfn PFN|--pid PID] [--events migrate,unmap,zap] [--duration S] "
-		     "[--json-lines] [--attach auto|fentry|kprobe] [-v]\n"
+		     "[--json-lines] [--attach auto|fentry|kprobe] [--buffer MIB] [-v]\n"
 		     "  stream unmap and migration events until Ctrl-C, SIGTERM or the duration ends;\n"
 		     "  default events: migrate,unmap (zap, every munmap/MADV_DONTNEED/exit, is noisy);\n"
-		     "  attach: fentry/fexit, or kprobes where the kernel has no BPF trampolines (auto)\n", prog);
+		     "  attach: fentry/fexit, or kprobes where the kernel has no BPF trampolines (auto);\n"
+		     "  buffer: the ring buffer's size in MiB, a power of two (default %d): more rides out bursts\n",
+		prog, RMP_RINGBUF_BYTES >> 20);
 }
 
 int cmd_trace(int argc, char **argv)
@@ -576,6 +625,7 @@ int cmd_trace(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "json-lines", no_argument, NULL, 'j' },
 		{ "attach", required_argument, NULL, 'a' },
+		{ "buffer", required_argument, NULL, 'b' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -586,7 +636,8 @@ int cmd_trace(int argc, char **argv)
 	struct ring_buffer *rb;
 	struct session s;
 	struct timespec t0, now;
-	uint64_t pid = 0, duration = 0, lost;
+	struct losses lost = { 0 };
+	uint64_t pid = 0, duration = 0, mib;
 	const char *why;
 	int c, rc, err = 0;
 
@@ -618,6 +669,11 @@ int cmd_trace(int argc, char **argv)
 		case 'j':
 			st.json = true;
 			break;
+		case 'b':
+			if (parse_uint(optarg, 1024, &mib) || !mib || (mib & (mib - 1)))
+				return fail(EXIT_USAGE, "bad buffer size '%s': MiB, a power of two from 1 to 1024", optarg);
+			req.ring_mib = (uint32_t)mib;
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -645,7 +701,9 @@ int cmd_trace(int argc, char **argv)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* one write per batch of events, not per line: at a million events a minute, the reader must keep up */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	__fsetlocking(stdout, FSETLOCKING_BYCALLER);	/* one thread writes it: no lock per character */
 	fprintf(stderr, "%s: tracing %s; Ctrl-C ends\n", prog, events_list(s.want));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!stopping) {
@@ -656,14 +714,25 @@ int cmd_trace(int argc, char **argv)
 		}
 		if (err < 0)
 			break;
+		if (err > 0)
+			fflush(stdout);
 		err = 0;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (duration && (uint64_t)(now.tv_sec - t0.tv_sec) >= duration)
 			break;
 	}
+	/* detach first, then drain: nothing arrives after the last read */
+	for (size_t i = 0; i < NR_HOOKS; i++) {
+		if (s.links[i])
+			lost.skipped += prog_skipped(bpf_program__fd(hook_prog(s.skel, &hooks[i], s.mode)));
+		bpf_link__destroy(s.links[i]);
+		s.links[i] = NULL;
+	}
 	if (!err)
 		ring_buffer__consume(rb);
-	lost = stat_sum(bpf_map__fd(s.skel->maps.stats), RMP_STAT_LOST);
+	fflush(stdout);
+	lost.ring_full = stat_sum(bpf_map__fd(s.skel->maps.stats), RMP_STAT_LOST);
+	lost.unpaired = stat_sum(bpf_map__fd(s.skel->maps.stats), RMP_STAT_UNPAIRED);
 	ring_buffer__free(rb);
 	session_close(&s);
 	if (st.json) {
@@ -680,16 +749,17 @@ int cmd_trace(int argc, char **argv)
 			json_key(&j, event_kinds[t - 1]);
 			json_uint(&j, st.count[t]);
 		}
-		json_key(&j, "lost");
-		json_uint(&j, lost);
+		losses_write_json(&j, &lost);
 		json_end_object(&j);
 		json_end_object(&j);
 	}
 	fflush(stdout);
-	fprintf(stderr, "%s: %llu events (migrate %llu, unmap %llu, zap %llu), %llu lost\n", prog,
+	fprintf(stderr, "%s: %llu events (migrate %llu, unmap %llu, zap %llu), ", prog,
 		(unsigned long long)(st.count[RMP_EV_MIGRATE] + st.count[RMP_EV_UNMAP] + st.count[RMP_EV_ZAP]),
 		(unsigned long long)st.count[RMP_EV_MIGRATE], (unsigned long long)st.count[RMP_EV_UNMAP],
-		(unsigned long long)st.count[RMP_EV_ZAP], (unsigned long long)lost);
+		(unsigned long long)st.count[RMP_EV_ZAP]);
+	losses_print(&lost, stderr);
+	fputc('\n', stderr);
 	if (err < 0)
 		return fail(EXIT_FAILURE_, "reading events failed: %s", strerror(-err));
 	return EXIT_OK;
@@ -885,6 +955,23 @@ static int open_stats(int *fd)
 	return open_pinned_map(PIN_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(uint32_t), sizeof(uint64_t), fd);
 }
 
+/* The stats map, for a remark: no message when it cannot be read (an older recorder has no such count). */
+static int open_stats_quiet(int *fd)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+
+	*fd = bpf_obj_get(PIN_STATS);
+	if (*fd < 0)
+		return -1;
+	if (bpf_obj_get_info_by_fd(*fd, &info, &len) || info.key_size != sizeof(uint32_t) ||
+	    info.value_size != sizeof(uint64_t) || info.max_entries <= RMP_STAT_INSERTED) {
+		close(*fd);
+		return -1;
+	}
+	return 0;
+}
+
 /* The kernel's own account of an object's locked memory, from its fdinfo. */
 static uint64_t fd_memlock(int fd)
 {
@@ -905,8 +992,11 @@ static uint64_t fd_memlock(int fd)
 
 #define MAX_MAPS 32
 
-/* Add the memory of the program behind link @lfd to *@prog_mem, and its maps' ids to @map_ids (no repeats). */
-static void link_memory(int lfd, uint32_t *map_ids, uint32_t *nmaps, uint64_t *prog_mem)
+/*
+ * Add the memory of the program behind link @lfd to *@prog_mem, its skipped runs to *@skipped, and its maps'
+ * ids to @map_ids (no repeats).
+ */
+static void link_memory(int lfd, uint32_t *map_ids, uint32_t *nmaps, uint64_t *prog_mem, uint64_t *skipped)
 {
 	struct bpf_link_info li = { 0 };
 	struct bpf_prog_info pi = { 0 };
@@ -919,6 +1009,7 @@ static void link_memory(int lfd, uint32_t *map_ids, uint32_t *nmaps, uint64_t *p
 	if (pfd < 0)
 		return;
 	*prog_mem += fd_memlock(pfd);
+	*skipped += prog_skipped(pfd);
 	pi.nr_map_ids = MAX_MAPS;
 	pi.map_ids = (uint64_t)(uintptr_t)ids;
 	len = sizeof(pi);
@@ -939,7 +1030,7 @@ static int record_status(void)
 {
 	struct bpf_map_info info = { 0 };
 	uint32_t len = sizeof(info), map_ids[MAX_MAPS], nmaps = 0;
-	uint64_t key, next, used = 0, history_mem, map_mem = 0, prog_mem = 0;
+	uint64_t key, next, used = 0, history_mem, map_mem = 0, prog_mem = 0, skipped = 0, inserted;
 	char path[512];
 	struct dirent *d;
 	DIR *dir;
@@ -976,7 +1067,7 @@ static int record_status(void)
 			continue;
 		nprogs++;
 		printf("  %s\n", d->d_name + strlen(LINK_PREFIX));
-		link_memory(lfd, map_ids, &nmaps, &prog_mem);
+		link_memory(lfd, map_ids, &nmaps, &prog_mem, &skipped);
 		close(lfd);
 	}
 	if (dir)
@@ -991,9 +1082,13 @@ static int record_status(void)
 	}
 	printf("  PFNs remembered: %llu of %u, up to %d events each\n", (unsigned long long)used,
 	       info.max_entries, RMP_HISTORY_DEPTH);
-	printf("  events recorded: %llu, PFNs that found no room: %llu\n",
-	       (unsigned long long)stat_sum(stats_fd, RMP_STAT_RECORDED),
+	inserted = stat_sum(stats_fd, RMP_STAT_INSERTED);
+	printf("  events recorded: %llu; PFNs added %llu, evicted %llu (the least recently touched), refused %llu\n",
+	       (unsigned long long)stat_sum(stats_fd, RMP_STAT_RECORDED), (unsigned long long)inserted,
+	       (unsigned long long)(inserted > used ? inserted - used : 0),
 	       (unsigned long long)stat_sum(stats_fd, RMP_STAT_NO_ROOM));
+	printf("  events lost: unpaired kprobes %llu, program runs skipped %llu\n",
+	       (unsigned long long)stat_sum(stats_fd, RMP_STAT_UNPAIRED), (unsigned long long)skipped);
 	printf("  memory: %llu KiB: %u maps %llu KiB (the history map %llu KiB), %d programs %llu KiB "
 	       "(the kernel's memlock accounting)\n", (unsigned long long)(map_mem + prog_mem) / 1024, nmaps,
 	       (unsigned long long)map_mem / 1024, (unsigned long long)history_mem / 1024, nprogs,
@@ -1094,10 +1189,29 @@ static void history_emit(void *arg, const struct rmp_event *e)
 	}
 }
 
+/* PFNs whose history the recorder has evicted (its LRU map full): added less held. */
+static uint64_t history_evicted(int history_fd)
+{
+	uint64_t key, next, held = 0, inserted;
+	int stats_fd;
+
+	if (open_stats_quiet(&stats_fd))
+		return 0;
+	inserted = stat_sum(stats_fd, RMP_STAT_INSERTED);
+	close(stats_fd);
+	for (int err = bpf_map_get_next_key(history_fd, NULL, &next); !err;
+	     err = bpf_map_get_next_key(history_fd, &key, &next)) {
+		key = next;
+		held++;
+	}
+	return inserted > held ? inserted - held : 0;
+}
+
 int history_print(uint64_t pfn, struct json *j, uint64_t *now_pfn)
 {
 	struct history_out out = { .j = j };
 	struct history_source src = { .lookup = map_lookup };
+	uint64_t evicted;
 	int fd, rc;
 
 	*now_pfn = pfn;
@@ -1112,15 +1226,24 @@ int history_print(uint64_t pfn, struct json *j, uint64_t *now_pfn)
 		printf("history of pfn 0x%llx (flight recorder):\n", (unsigned long long)pfn);
 	}
 	*now_pfn = history_follow(&src, pfn, history_emit, &out);
+	evicted = history_evicted(fd);
 	close(fd);
 	if (j) {
 		json_end_array(j);
 		json_key(j, "now_pfn");
 		json_uint(j, *now_pfn);
-	} else if (!out.n) {
-		printf("  nothing recorded\n");
-	} else if (*now_pfn != pfn) {
-		printf("contents now at pfn 0x%llx\n", (unsigned long long)*now_pfn);
+		/* older events of any PFN may be gone once the recorder has evicted some */
+		json_key(j, "recorder_evicted_pfns");
+		json_uint(j, evicted);
+		return EXIT_OK;
 	}
+	if (!out.n && evicted)
+		printf("  nothing recorded now: the recorder has evicted the history of %llu PFNs (the least recently "
+		       "touched; rmapctl record start --entries N keeps more), older events may be gone\n",
+		       (unsigned long long)evicted);
+	else if (!out.n)
+		printf("  nothing recorded\n");
+	else if (*now_pfn != pfn)
+		printf("contents now at pfn 0x%llx\n", (unsigned long long)*now_pfn);
 	return EXIT_OK;
 }

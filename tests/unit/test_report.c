@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report.h"
+#include "json.h"
 
 static int failed;
 
@@ -99,6 +100,55 @@ static void test_json(void)
 	report_free(&r);
 }
 
+/* Strings of any bytes and the extreme numbers come out as JSON a real parser (jq) reads back exactly. */
+static void test_json_writer(void)
+{
+	static const char *const strings[] = {
+		"plain", "quote\" backslash\\ tab\t nl\n", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+		"bad \xff \xc3 \xe0\x80\x80 \xed\xa0\x80 \xf4\x90\x80\x80 end", "\x7f\x01",
+	};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len), *jq;
+	struct json j;
+	int rc;
+
+	json_init(&j, f);
+	json_start_object(&j);
+	json_key(&j, "strings");
+	json_start_array(&j);
+	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+		json_string(&j, strings[i]);
+	json_end_array(&j);
+	json_key(&j, "max");
+	json_uint(&j, UINT64_MAX);
+	json_key(&j, "zero");
+	json_uint(&j, 0);
+	json_key(&j, "hex");
+	json_hex(&j, 0xffffffffffffffffULL);
+	json_key(&j, "none");
+	json_null(&j);
+	json_end_object(&j);
+	fclose(f);
+	/* every invalid byte is one U+FFFD: the lone 0xff, a lead byte without its tail, an overlong form, a
+	 * surrogate, a code point past U+10FFFF */
+	static const char cmd[] = "jq -e '.strings[1] == \"quote\\\" backslash\\\\ tab\\t nl\\n\" and "
+		".strings[3] == \"bad \\ufffd \\ufffd \\ufffd\\ufffd\\ufffd \\ufffd\\ufffd\\ufffd "
+		"\\ufffd\\ufffd\\ufffd\\ufffd end\" and .strings[2] == \"caf\u00e9 \u20ac \U0001F600\"' >/dev/null";
+	jq = popen(cmd, "w");
+	fwrite(buf, 1, len, jq);
+	rc = pclose(jq);
+	result("json writer: any bytes and the extreme numbers parse (jq), escapes and U+FFFD as written", rc == 0);
+	/* jq itself reads an invalid byte as U+FFFD: check that none is written */
+	result("json writer: no invalid UTF-8 byte written", !strchr(buf, '\xff') && !strstr(buf, "\xc3 ") &&
+	       !strstr(buf, "\xed\xa0"));
+	result("json writer: numbers exact", strstr(buf, "\"max\":18446744073709551615,\"zero\":0,") &&
+	       strstr(buf, "\"hex\":\"0xffffffffffffffff\",\"none\":null}"));
+	if (rc)
+		printf("  %s", buf);
+	free(buf);
+}
+
 int main(void)
 {
 	pfn_ok("0", 0);
@@ -117,5 +167,6 @@ int main(void)
 	pfn_bad("0x10000000000000000");
 	test_parse();
 	test_json();
+	test_json_writer();
 	return failed ? 1 : 0;
 }
