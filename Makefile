@@ -69,7 +69,7 @@ $(BUILD)/guest/%: tests/guest/%.c
 # Test programs that compare against the pagemap oracle link it in.
 $(BUILD)/guest/rmaptest: tests/guest/rmaptest.c tests/guest/oracle.c tests/guest/oracle.h
 	@mkdir -p $(BUILD)/guest
-	$(CC) $(GUEST_CFLAGS) -pthread -o $@ tests/guest/rmaptest.c tests/guest/oracle.c
+	$(CC) $(GUEST_CFLAGS) -pthread -o $@ tests/guest/rmaptest.c tests/guest/oracle.c $(BPF_LIBS)
 
 GUEST_PROGS := $(addprefix $(BUILD)/guest/,guest-exit idle rmaptest rmapctl)
 guest-progs: $(GUEST_PROGS)

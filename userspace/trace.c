@@ -50,7 +50,7 @@ static int verbose;	/* -v: the attach points chosen; -vv: libbpf's own log too *
  * (one is enough), OPTIONAL ones make the events better where they exist, the others are all needed by the
  * events they serve.
  */
-enum attach_mode { ATTACH_FENTRY, ATTACH_KPROBE };
+enum attach_mode { ATTACH_FENTRY, ATTACH_KPROBE, ATTACH_AUTO /* fentry, else kprobe, hook by hook */ };
 #define OPTIONAL (-1)
 
 /*
@@ -208,8 +208,8 @@ static const char *events_list(unsigned int want)
 struct session {
 	struct rmap_trace *skel;
 	struct bpf_link *links[NR_HOOKS];
-	unsigned int want;	/* what was asked for; loaded: what this kernel can give */
-	enum attach_mode mode;
+	enum attach_mode link_mode[NR_HOOKS];	/* how each hook is attached */
+	unsigned int want;	/* what was asked for; once attached: what this session gives */
 };
 
 struct request {
@@ -255,7 +255,99 @@ static unsigned int kernel_offer(const struct btf *btf, const struct request *re
 	return req->want & have;
 }
 
-/* Load and attach one attach mode's programs; an rmapctl exit code, and the session closed on failure. */
+/* Is hook @i the entry kprobe of a return hook that is attached as a kretprobe (which needs it)? */
+static bool entry_needed(const struct session *s, size_t i)
+{
+	for (size_t k = 0; k < NR_HOOKS; k++)
+		if (hooks[k].on_return && !strcmp(hooks[k].target, hooks[i].target) && s->links[k] &&
+		    s->link_mode[k] == ATTACH_KPROBE)
+			return true;
+	return false;
+}
+
+/* Is a program of @h loaded, in either mode? */
+static bool hook_loaded(const struct session *s, const struct hook *h)
+{
+	for (int m = ATTACH_FENTRY; m <= ATTACH_KPROBE; m++) {
+		struct bpf_program *p = hook_prog(s->skel, h, (enum attach_mode)m);
+
+		if (p && bpf_program__autoload(p))
+			return true;
+	}
+	return false;
+}
+
+/* A kprobe-only hook: the entry half of a kretprobe, of no use beside fexit. */
+static bool entry_only(const struct hook *h)
+{
+	return h->fentry == NO_PROG && !h->tracepoint;
+}
+
+/*
+ * Attach hook @i in @mode: fentry, kprobe, or in ATTACH_AUTO fentry and, if the kernel refuses that hook's
+ * trampoline (a full trampoline, an ftrace conflict), its kprobe: one hook's trouble stays that hook's.
+ * 0, or the last error.
+ */
+static int attach_hook(struct session *s, size_t i, enum attach_mode mode)
+{
+	const struct hook *h = &hooks[i];
+	enum attach_mode tries[2] = { ATTACH_FENTRY, ATTACH_KPROBE };
+	int err = -ENOENT, first_err = 0;
+
+	for (int t = 0; t < 2; t++) {
+		struct bpf_program *p = hook_prog(s->skel, h, tries[t]);
+
+		if ((mode != ATTACH_AUTO && mode != tries[t]) || !p || !bpf_program__autoload(p))
+			continue;
+		s->links[i] = bpf_program__attach(p);
+		if (s->links[i]) {
+			s->link_mode[i] = tries[t];
+			if (first_err)
+				fprintf(stderr, "%s: %s:%s refused (%s): %s instead\n", prog,
+					hook_kind(h, ATTACH_FENTRY), h->target, strerror(-first_err),
+					hook_kind(h, ATTACH_KPROBE));
+			if (verbose)
+				fprintf(stderr, "%s: attach %s:%s (%s)\n", prog, hook_kind(h, tries[t]), h->target,
+					h->role);
+			return 0;
+		}
+		err = -errno;
+		if (!first_err)
+			first_err = err;
+	}
+	return err;
+}
+
+/*
+ * What the attached hooks give of @want: a hook that could not be attached drops the events that need it
+ * (those it was the only way to), said with the reason.
+ */
+static unsigned int attached_serve(const struct session *s, unsigned int want, const int *errs)
+{
+	bool usable[NR_HOOKS];
+	unsigned int have = 0;
+
+	for (size_t i = 0; i < NR_HOOKS; i++)
+		usable[i] = s->links[i] || (entry_only(&hooks[i]) && !entry_needed(s, i));
+	for (size_t k = 0; k < NR_KINDS; k++) {
+		unsigned int w = 1U << k;
+
+		if (!(want & w))
+			continue;
+		if (kernel_serves(usable, w)) {
+			have |= w;
+			continue;
+		}
+		fprintf(stderr, "%s: %s events dropped: cannot attach", prog, event_kinds[k]);
+		for (size_t i = 0; i < NR_HOOKS; i++)
+			if ((hooks[i].serves & w) && !usable[i] && errs[i])
+				fprintf(stderr, " %s (%s)", hooks[i].target, strerror(-errs[i]));
+		fprintf(stderr, "\n");
+	}
+	return have;
+}
+
+/* Load the programs @mode needs and attach them; an rmapctl exit code, and the session closed on failure. */
 static int session_load(struct session *s, const struct request *req, unsigned int want, const bool *present,
 			enum attach_mode mode, uint64_t vmemmap)
 {
@@ -264,32 +356,35 @@ static int session_load(struct session *s, const struct request *req, unsigned i
 		.filter_by_pfn = req->by_pfn, .want_ringbuf = req->ringbuf, .want_history = req->history,
 		.want_unmap = !!(want & WANT_UNMAP), .want_zap = !!(want & WANT_ZAP),
 	};
+	static const char *const mode_names[] = { "fentry", "kprobe", "fentry and kprobe" };
+	int errs[NR_HOOKS] = { 0 };
 	struct bpf_program *p;
-	unsigned int loaded = 0;
+	unsigned int attached = 0;
 	uint32_t zero = 0;
 	int err;
 
-	s->want = want;
-	s->mode = mode;
 	s->skel = rmap_trace__open();
 	if (!s->skel)
 		return fail(EXIT_FAILURE_, "cannot open the BPF programs: %s", strerror(errno));
 	bpf_object__for_each_program(p, s->skel->obj)
 		bpf_program__set_autoload(p, false);
 	for (size_t i = 0; i < NR_HOOKS; i++) {
-		struct bpf_program *hp = hook_prog(s->skel, &hooks[i], mode);
+		struct bpf_program *fentry = hook_prog(s->skel, &hooks[i], ATTACH_FENTRY);
+		struct bpf_program *kprobe = hook_prog(s->skel, &hooks[i], ATTACH_KPROBE);
 		/* a pid filter needs the unmaps for migration to know which migrations are that process's */
 		unsigned int serves = hooks[i].serves | (req->pid && (hooks[i].serves & WANT_UNMAP) ? WANT_MIGRATE : 0);
-		bool use = hp && present[i] && (serves & want);
+		bool use = present[i] && (serves & want);
 
-		if (use) {
-			bpf_program__set_autoload(hp, true);
-			loaded++;
-		}
-		if (verbose && hp)
-			fprintf(stderr, "%s: %-6s %s:%s (%s)%s\n", prog, use ? "attach" : "skip",
-				hook_kind(&hooks[i], mode), hooks[i].target, hooks[i].role,
-				use ? "" : present[i] ? ": not asked for" : ": not in this kernel's BTF");
+		/* auto loads both: the kprobe is the hook's own fallback when its trampoline is refused */
+		if (use && fentry && mode != ATTACH_KPROBE)
+			bpf_program__set_autoload(fentry, true);
+		if (use && kprobe && mode != ATTACH_FENTRY)
+			bpf_program__set_autoload(kprobe, true);
+		if (verbose && !use)
+			fprintf(stderr, "%s: skip   %s:%s (%s): %s\n", prog,
+				hook_kind(&hooks[i], fentry && mode != ATTACH_KPROBE ? ATTACH_FENTRY : ATTACH_KPROBE),
+				hooks[i].target, hooks[i].role,
+				present[i] ? "not asked for" : "not in this kernel's BTF");
 	}
 	if (verbose)
 		fprintf(stderr, "%s: struct page array base: %s\n", prog,
@@ -306,32 +401,36 @@ static int session_load(struct session *s, const struct request *req, unsigned i
 	if (err) {
 		session_close(s);
 		return fail(err == -EPERM ? EXIT_PERMISSION : EXIT_FAILURE_, "the kernel refused the %s programs: %s%s",
-			    mode == ATTACH_FENTRY ? "fentry" : "kprobe", strerror(-err),
+			    mode_names[mode], strerror(-err),
 			    verbose > 1 ? "" : " (-v shows libbpf's messages, -vv the verifier's log)");
 	}
-	for (size_t i = 0; i < NR_HOOKS; i++) {
-		p = hook_prog(s->skel, &hooks[i], mode);
-		if (!p || !bpf_program__autoload(p))
-			continue;
-		s->links[i] = bpf_program__attach(p);
-		if (!s->links[i]) {
-			err = -errno;
-			session_close(s);
-			return fail(EXIT_FAILURE_, "cannot attach %s:%s: %s%s", hook_kind(&hooks[i], mode),
-				    hooks[i].target, strerror(-err),
-				    mode == ATTACH_KPROBE && !hooks[i].tracepoint &&
-				    access("/sys/bus/event_source/devices/kprobe", F_OK) ?
-				    " (this kernel has no kprobe PMU: CONFIG_KPROBE_EVENTS)" : "");
+	/* return hooks first: whether a kretprobe's entry kprobe is needed depends on how they attached */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < NR_HOOKS; i++) {
+			const struct hook *h = &hooks[i];
+
+			if (entry_only(h) != (pass == 1) || !hook_loaded(s, h) || (entry_only(h) && !entry_needed(s, i)))
+				continue;
+			errs[i] = attach_hook(s, i, mode);
+			attached += !errs[i];
 		}
 	}
+	s->want = attached_serve(s, want, errs);
+	if (!s->want) {
+		session_close(s);
+		return fail(EXIT_FAILURE_, "nothing left to trace: no hook could be attached%s",
+			    mode == ATTACH_KPROBE && access("/sys/bus/event_source/devices/kprobe", F_OK) ?
+			    " (this kernel has no kprobe PMU: CONFIG_KPROBE_EVENTS)" : "");
+	}
 	if (verbose)
-		fprintf(stderr, "%s: %u programs attached\n", prog, loaded);
+		fprintf(stderr, "%s: %u programs attached\n", prog, attached);
 	return EXIT_OK;
 }
 
 /*
- * Load the programs @req needs, in the attach mode asked for: by default fentry/fexit (BPF trampolines) and,
- * when the kernel refuses them, kprobes, saying so.
+ * Load the programs @req needs, in the attach mode asked for: by default each hook's fentry/fexit (BPF
+ * trampolines), or its kprobe where the kernel refuses that trampoline; and kprobes throughout when the kernel
+ * refuses the fentry programs themselves (no trampolines at all), saying so.
  */
 static int session_open(struct session *s, const struct request *req)
 {
@@ -360,7 +459,7 @@ static int session_open(struct session *s, const struct request *req)
 	want = kernel_offer(btf, req, present);
 	if (!want)
 		return fail(EXIT_NO_MODULE, "nothing left to trace on this kernel");
-	rc = session_load(s, req, want, present, req->attach == ATTACH_KPROBE ? ATTACH_KPROBE : ATTACH_FENTRY,
+	rc = session_load(s, req, want, present, req->attach < 0 ? ATTACH_AUTO : (enum attach_mode)req->attach,
 			  vmemmap);
 	if (rc == EXIT_FAILURE_ && req->attach < 0) {
 		fprintf(stderr, "%s: falling back to kprobes\n", prog);
@@ -724,7 +823,7 @@ int cmd_trace(int argc, char **argv)
 	/* detach first, then drain: nothing arrives after the last read */
 	for (size_t i = 0; i < NR_HOOKS; i++) {
 		if (s.links[i])
-			lost.skipped += prog_skipped(bpf_program__fd(hook_prog(s.skel, &hooks[i], s.mode)));
+			lost.skipped += prog_skipped(bpf_program__fd(hook_prog(s.skel, &hooks[i], s.link_mode[i])));
 		bpf_link__destroy(s.links[i]);
 		s.links[i] = NULL;
 	}
@@ -859,7 +958,7 @@ static int pin_session(struct session *s, const char *dir)
 	for (size_t i = 0; i < NR_HOOKS && !err; i++) {
 		if (!s->links[i])
 			continue;
-		snprintf(path, sizeof(path), "%s/" LINK_PREFIX "%s:%s", dir, hook_kind(&hooks[i], s->mode),
+		snprintf(path, sizeof(path), "%s/" LINK_PREFIX "%s:%s", dir, hook_kind(&hooks[i], s->link_mode[i]),
 			 hooks[i].target);
 		err = bpf_link__pin(s->links[i], path);
 	}

@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <sys/ioctl.h>
@@ -2416,6 +2418,43 @@ static int pin_skewed_history(uint64_t pfn)
 	return 0;
 }
 
+/*
+ * Fill @func's BPF trampoline: attach do-nothing fentry programs until the kernel refuses one (it takes
+ * BPF_MAX_TRAMP_LINKS, 38 on x86-64, of fentry, fexit and fmod_ret together), say how many, and hold them until
+ * killed. rmapctl's own fentry/fexit program on @func is then refused, as a trampoline another tool filled
+ * would refuse it.
+ */
+static int hog_trampoline(const char *func)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct btf *btf = btf__load_vmlinux_btf();
+	int id = btf ? btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) : -1, n = 0, err = 0;
+
+	if (id <= 0) {
+		fprintf(stderr, "rmaptest hog-trampoline: %s is not in the kernel's BTF\n", func);
+		return 1;
+	}
+	for (; n < 100; n++) {
+		LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY,
+			    .attach_btf_id = (uint32_t)id);
+		int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &opts);
+
+		if (fd < 0 || bpf_raw_tracepoint_open(NULL, fd) < 0) {
+			err = errno;
+			break;
+		}
+	}
+	printf("hogging %s: %d fentry programs attached, the next refused (%s)\n", func, n, strerror(err));
+	fflush(stdout);
+	if (!n)
+		return 1;
+	pause();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const size_t n = sizeof(scenarios) / sizeof(scenarios[0]);
@@ -2435,6 +2474,8 @@ int main(int argc, char **argv)
 		printf("0x%llx\n", (unsigned long long)pfn_of(atoi(argv[2]), (void *)strtoul(argv[3], NULL, 0)));
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "hog-trampoline"))
+		return hog_trampoline(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "pin-skewed-history"))
 		return pin_skewed_history(strtoull(argv[2], NULL, 0));
 	if (argc == 2 && !strcmp(argv[1], "query-loop"))

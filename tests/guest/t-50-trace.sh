@@ -42,6 +42,31 @@ expect_exit "record: stop takes no options" 2 rmapctl record stop --events zap
 expect_exit "record stop when stopped succeeds" 0 rmapctl record stop
 expect_exit "trace as nobody is refused" 4 rmaptest as-nobody rmapctl trace --duration 1
 
+# One hook the kernel refuses: its BPF trampoline filled by another tool. By default that hook alone falls back
+# to its kprobe and everything still traces; with --attach fentry its events are dropped, said, and the rest
+# still traces.
+rmaptest hog-trampoline move_to_new_folio >/tmp/hog.out 2>&1 &
+hog=$!
+i=0
+while ! grep -q hogging /tmp/hog.out && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
+if grep -q 'hogging .*refused' /tmp/hog.out; then
+	pass "a full trampoline on move_to_new_folio: $(cat /tmp/hog.out)"
+	expect_exit "trace -v with fexit:move_to_new_folio refused exits 0" 0 rmapctl trace -v --duration 1
+	check "that hook alone falls back to its kretprobe" grep -q 'fexit:move_to_new_folio refused (.*): kretprobe instead' /tmp/expect.out
+	check "and the other hooks stay on fentry" grep -qE 'attach fentry:try_to_unmap_one ' /tmp/expect.out
+	check "load for the trace with one hook refused" load_module
+	rmaptest trace-move
+	check "unload after the trace with one hook refused" unload_module
+	expect_exit "trace --attach fentry with it refused still traces the rest" 0 \
+		rmapctl trace --attach fentry --events migrate,unmap --duration 1
+	check "and says which events were dropped and why" grep -q 'migrate events dropped: cannot attach move_to_new_folio' /tmp/expect.out
+else
+	cat /tmp/hog.out
+	fail "a full trampoline on move_to_new_folio"
+fi
+kill $hog 2>/dev/null
+wait $hog 2>/dev/null
+
 run_group trace "tracing scenarios"
 # the same triggers through kprobes, the fallback for kernels without BPF trampolines
 check "load for the tracing scenarios through kprobes" load_module
