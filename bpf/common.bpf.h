@@ -81,19 +81,26 @@ RMP_SHARED struct {
 	__type(value, struct rmp_history);
 } blank SEC(".maps");
 
-/* What one task's program leaves for its next one: a few in flight per CPU, stale ones age out of the LRU. */
+/*
+ * What one task's program leaves for its next one, in task-local storage: freed with the task, never evicted
+ * by other tasks' entries (an LRU hash of thread ids evicts early, in per-CPU batches, and a lost entry turns
+ * an unmap into a zap).
+ */
 #define RMP_PER_THREAD_MAP(name, value_type)			\
 	struct {						\
-		__uint(type, BPF_MAP_TYPE_LRU_HASH);		\
-		__uint(max_entries, 1024);			\
-		__type(key, __u32);	/* thread id */		\
+		__uint(type, BPF_MAP_TYPE_TASK_STORAGE);	\
+		__uint(map_flags, BPF_F_NO_PREALLOC);		\
+		__type(key, int);				\
 		__type(value, value_type);			\
 	} name SEC(".maps")
 
-static __always_inline __u32 rmp_tid(void)
-{
-	return (__u32)bpf_get_current_pid_tgid();
-}
+/*
+ * The current task's entry in @map; with @init, created from it if absent. NULL when it cannot be had: no
+ * memory, or the helper's per-CPU lock already taken by a program this one interrupted.
+ */
+#define rmp_thread_get(map, init)							\
+	bpf_task_storage_get(map, bpf_get_current_task_btf(), init,			\
+			     (init) ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0)
 
 /* --- layouts that differ between kernel lines --- */
 

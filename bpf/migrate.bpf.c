@@ -15,19 +15,23 @@ RMP_PER_THREAD_MAP(migrate_reason, __u32);	/* enum migrate_reason of the running
 SEC("tp_btf/mm_migrate_pages_start")
 int BPF_PROG(migrate_start, enum migrate_mode mode, int reason)
 {
-	__u32 tid = rmp_tid();
-	__u32 why = reason;
+	__u32 unknown = RMP_REASON_UNKNOWN, *why = rmp_thread_get(&migrate_reason, &unknown);
 
-	bpf_map_update_elem(&migrate_reason, &tid, &why, BPF_ANY);
+	if (why)
+		*why = reason;
+	else
+		rmp_count(RMP_STAT_NO_CONTEXT);
 	return 0;
 }
 
+/* The run is over: a later migration outside migrate_pages() has no reason to report. */
 SEC("tp_btf/mm_migrate_pages")
 int BPF_PROG(migrate_end)
 {
-	__u32 tid = rmp_tid();
+	__u32 *why = rmp_thread_get(&migrate_reason, NULL);
 
-	bpf_map_delete_elem(&migrate_reason, &tid);
+	if (why)
+		*why = RMP_REASON_UNKNOWN;
 	return 0;
 }
 
@@ -40,8 +44,7 @@ RMP_PER_THREAD_MAP(moving, struct moving);
 
 static __always_inline void moved(struct folio *src, struct folio *dst, __u32 mode, int rc)
 {
-	__u32 tid = rmp_tid();
-	__u32 *why = bpf_map_lookup_elem(&migrate_reason, &tid);
+	__u32 *why = rmp_thread_get(&migrate_reason, NULL);
 	const struct rmp_config *cfg = rmp_config();
 	struct rmp_event ev;
 	__u64 pfn, dst_pfn;
@@ -76,32 +79,36 @@ int BPF_PROG(fexit_move_to_new_folio, struct folio *dst, struct folio *src, enum
 	return 0;
 }
 
-/* Without BPF trampolines: a kprobe keeps the arguments for the kretprobe, per thread. */
+/* Without BPF trampolines: a kprobe keeps the arguments for the kretprobe, per thread (src NULL: none). */
 SEC("kprobe/move_to_new_folio")
 int BPF_KPROBE(move_to_new_folio, struct folio *dst, struct folio *src, enum migrate_mode mode)
 {
-	__u32 tid = rmp_tid();
-	struct moving m = { .src = src, .dst = dst, .mode = mode };
+	struct moving none = {}, *m = rmp_thread_get(&moving, &none);
 
-	/* not recursive: an entry still here is a move whose kretprobe did not run (out of instances) */
-	if (bpf_map_lookup_elem(&moving, &tid))
+	if (!m) {
+		rmp_count(RMP_STAT_NO_CONTEXT);
+		return 0;
+	}
+	/* not recursive: arguments still here are a move whose kretprobe did not run (out of instances) */
+	if (m->src)
 		rmp_count(RMP_STAT_UNPAIRED);
-	bpf_map_update_elem(&moving, &tid, &m, BPF_ANY);
+	m->src = src;
+	m->dst = dst;
+	m->mode = mode;
 	return 0;
 }
 
 SEC("kretprobe/move_to_new_folio")
 int BPF_KRETPROBE(move_to_new_folio_ret, int rc)
 {
-	__u32 tid = rmp_tid();
-	struct moving *m = bpf_map_lookup_elem(&moving, &tid);
+	struct moving *m = rmp_thread_get(&moving, NULL);
 
 	/* its kprobe was skipped (another BPF program was running on this CPU): the move is lost */
-	if (!m) {
+	if (!m || !m->src) {
 		rmp_count(RMP_STAT_UNPAIRED);
 		return 0;
 	}
 	moved(m->src, m->dst, m->mode, rc);
-	bpf_map_delete_elem(&moving, &tid);
+	m->src = NULL;
 	return 0;
 }

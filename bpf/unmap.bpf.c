@@ -29,19 +29,23 @@ static __always_inline __u32 ttu_flag(int has, int value)
 static __always_inline void enter_unmap(struct folio *folio, struct vm_area_struct *vma, unsigned long flags,
 					__u32 reason)
 {
-	__u32 tid = rmp_tid();
 	__u32 hwpoison = ttu_flag(bpf_core_enum_value_exists(enum ttu_flags, TTU_HWPOISON),
 				  bpf_core_enum_value(enum ttu_flags, TTU_HWPOISON));
 	__u32 rmap_locked = ttu_flag(bpf_core_enum_value_exists(enum ttu_flags, TTU_RMAP_LOCKED),
 				     bpf_core_enum_value(enum ttu_flags, TTU_RMAP_LOCKED));
-	struct unmap_ctx step = { .folio = folio, .vma = vma, .reason = reason };
+	struct unmap_ctx step = { .folio = folio, .vma = vma, .reason = reason }, *ctx;
 
 	/* memory-failure passes TTU_HWPOISON; splitting a huge page unmaps with the rmap lock already held */
 	if (flags & hwpoison)
 		step.reason = RMP_WHY_MEMORY_FAILURE;
 	else if (flags & rmap_locked)
 		step.reason = RMP_WHY_SPLIT;
-	bpf_map_update_elem(&unmap_ctx, &tid, &step, BPF_ANY);
+	ctx = rmp_thread_get(&unmap_ctx, &step);
+	if (!ctx) {
+		rmp_count(RMP_STAT_NO_CONTEXT);
+		return;
+	}
+	*ctx = step;
 }
 
 /*
@@ -114,8 +118,7 @@ int BPF_KPROBE(mm_update_next_owner, struct mm_struct *mm)
 static __always_inline int removed(struct folio *folio, struct page *page, __u32 nr, __u8 level,
 				   struct vm_area_struct *vma)
 {
-	__u32 tid = rmp_tid();
-	struct unmap_ctx *step = bpf_map_lookup_elem(&unmap_ctx, &tid);
+	struct unmap_ctx *step = rmp_thread_get(&unmap_ctx, NULL);
 	const struct rmp_config *cfg = rmp_config();
 	struct rmp_event ev;
 	__u32 reason = RMP_WHY_NONE;

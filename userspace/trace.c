@@ -473,11 +473,12 @@ struct losses {
 	uint64_t ring_full;	/* the ring buffer had no room (the reader fell behind) */
 	uint64_t unpaired;	/* a move's kprobe and kretprobe did not pair up */
 	uint64_t skipped;	/* program runs the kernel skipped: one already running on that CPU */
+	uint64_t no_context;	/* a task's context could not be stored (task storage: no memory, or busy) */
 };
 
 static uint64_t losses_total(const struct losses *l)
 {
-	return l->ring_full + l->unpaired + l->skipped;
+	return l->ring_full + l->unpaired + l->skipped + l->no_context;
 }
 
 /* Runs of the program behind @prog_fd that the kernel skipped (bpf_prog_info.recursion_misses). */
@@ -491,9 +492,9 @@ static uint64_t prog_skipped(int prog_fd)
 
 static void losses_print(const struct losses *l, FILE *out)
 {
-	fprintf(out, "%llu lost (ring buffer full %llu, unpaired kprobes %llu, program runs skipped %llu)",
-		(unsigned long long)losses_total(l), (unsigned long long)l->ring_full,
-		(unsigned long long)l->unpaired, (unsigned long long)l->skipped);
+	fprintf(out, "%llu lost (ring buffer full %llu, unpaired kprobes %llu, program runs skipped %llu, "
+		"no task context %llu)", (unsigned long long)losses_total(l), (unsigned long long)l->ring_full,
+		(unsigned long long)l->unpaired, (unsigned long long)l->skipped, (unsigned long long)l->no_context);
 }
 
 static void losses_write_json(struct json *j, const struct losses *l)
@@ -508,6 +509,8 @@ static void losses_write_json(struct json *j, const struct losses *l)
 	json_uint(j, l->unpaired);
 	json_key(j, "program_runs_skipped");
 	json_uint(j, l->skipped);
+	json_key(j, "no_task_context");
+	json_uint(j, l->no_context);
 	json_end_object(j);
 }
 
@@ -832,6 +835,7 @@ int cmd_trace(int argc, char **argv)
 	fflush(stdout);
 	lost.ring_full = stat_sum(bpf_map__fd(s.skel->maps.stats), RMP_STAT_LOST);
 	lost.unpaired = stat_sum(bpf_map__fd(s.skel->maps.stats), RMP_STAT_UNPAIRED);
+	lost.no_context = stat_sum(bpf_map__fd(s.skel->maps.stats), RMP_STAT_NO_CONTEXT);
 	ring_buffer__free(rb);
 	session_close(&s);
 	if (st.json) {
@@ -1186,8 +1190,9 @@ static int record_status(void)
 	       (unsigned long long)stat_sum(stats_fd, RMP_STAT_RECORDED), (unsigned long long)inserted,
 	       (unsigned long long)(inserted > used ? inserted - used : 0),
 	       (unsigned long long)stat_sum(stats_fd, RMP_STAT_NO_ROOM));
-	printf("  events lost: unpaired kprobes %llu, program runs skipped %llu\n",
-	       (unsigned long long)stat_sum(stats_fd, RMP_STAT_UNPAIRED), (unsigned long long)skipped);
+	printf("  events lost: unpaired kprobes %llu, program runs skipped %llu, no task context %llu\n",
+	       (unsigned long long)stat_sum(stats_fd, RMP_STAT_UNPAIRED), (unsigned long long)skipped,
+	       (unsigned long long)stat_sum(stats_fd, RMP_STAT_NO_CONTEXT));
 	printf("  memory: %llu KiB: %u maps %llu KiB (the history map %llu KiB), %d programs %llu KiB "
 	       "(the kernel's memlock accounting)\n", (unsigned long long)(map_mem + prog_mem) / 1024, nmaps,
 	       (unsigned long long)map_mem / 1024, (unsigned long long)history_mem / 1024, nprogs,

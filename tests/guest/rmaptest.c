@@ -2045,7 +2045,21 @@ struct remote_read {
 	void *remote;
 	char *local;
 	ssize_t got;
+	int err;
 };
+
+/* Where trace-exit-zap-elsewhere is, for its watchdog: a stuck step fails the scenario, it does not hang it. */
+static const char *volatile elsewhere_step = "start";
+
+static void elsewhere_watchdog(int sig)
+{
+	char msg[160];
+	int n = snprintf(msg, sizeof(msg), "FAIL: trace-exit-zap-elsewhere: stuck for 120 s at: %s\n", elsewhere_step);
+
+	(void)sig;
+	(void)!write(1, msg, (size_t)n);
+	_exit(1);
+}
 
 static void *remote_reader(void *arg)
 {
@@ -2053,6 +2067,7 @@ static void *remote_reader(void *arg)
 	struct iovec local = { r->local, PAGE }, remote = { r->remote, PAGE };
 
 	r->got = process_vm_readv(r->pid, &local, 1, &remote, 1, 0);
+	r->err = errno;
 	return NULL;
 }
 
@@ -2078,9 +2093,15 @@ static void scenario_trace_exit_zap_elsewhere(void)
 	int uffd, zaps = 0;
 	size_t n;
 
-	uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC);
+	/* non-blocking: poll() on a blocking userfaultfd says POLLERR at once, and its read() may wait forever */
+	uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api)) {
 		skip("trace-exit-zap-elsewhere: no userfaultfd here (%s)", strerror(errno));
+		return;
+	}
+	if (process_vm_readv(getpid(), NULL, 0, NULL, 0, 0) < 0 && errno == ENOSYS) {
+		skip("trace-exit-zap-elsewhere: no process_vm_readv() here (CONFIG_CROSS_MEMORY_ATTACH)");
+		close(uffd);
 		return;
 	}
 	rr.local = map_anon(PAGE);
@@ -2090,6 +2111,7 @@ static void scenario_trace_exit_zap_elsewhere(void)
 		result(false, "trace-exit-zap-elsewhere: UFFDIO_REGISTER: %s", strerror(errno));
 		return;
 	}
+	elsewhere_step = "starting the child";
 	child_start(&c, exit_step, p);
 	rr.pid = c.pid;
 	rr.remote = p;
@@ -2099,20 +2121,32 @@ static void scenario_trace_exit_zap_elsewhere(void)
 		child_stop(&c);
 		return;
 	}
+	signal(SIGALRM, elsewhere_watchdog);
+	alarm(180);
+	elsewhere_step = "process_vm_readv() into the userfaultfd range";
 	pthread_create(&t, NULL, remote_reader, &rr);
 	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
-	if (poll(&pfd, 1, 30000) != 1 || read(uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+	if (poll(&pfd, 1, 60000) != 1 || !(pfd.revents & POLLIN) || read(uffd, &msg, sizeof(msg)) != sizeof(msg) ||
 	    msg.event != UFFD_EVENT_PAGEFAULT) {
-		result(false, "trace-exit-zap-elsewhere: process_vm_readv() did not stop in our fault handler");
+		result(false, "trace-exit-zap-elsewhere: process_vm_readv() did not stop in our fault handler "
+		       "(revents 0x%x; the read %s: %zd, %s)", pfd.revents, rr.got || rr.err ? "returned" : "is on",
+		       rr.got, strerror(rr.err));
 		child_stop(&c);
+		alarm(0);
 		return;
 	}
+	elsewhere_step = "the child's exit";
 	child_finish(&c, 1);
+	elsewhere_step = "UFFDIO_ZEROPAGE";
 	zero.range.start = (unsigned long)rr.local;
 	zero.range.len = PAGE;
-	ioctl(uffd, UFFDIO_ZEROPAGE, &zero);
+	if (ioctl(uffd, UFFDIO_ZEROPAGE, &zero))
+		printf("  UFFDIO_ZEROPAGE: %s\n", strerror(errno));
+	elsewhere_step = "process_vm_readv() finishing, and its mmput()";
 	pthread_join(t, NULL);
+	elsewhere_step = "stopping rmapctl trace";
 	n = trace_stop("trace-exit-zap-elsewhere", ev, sizeof(ev) / sizeof(ev[0]));
+	alarm(0);
 	for (size_t k = 0; k < n; k++)
 		zaps += !strcmp(ev[k].type, "zap") && ev[k].pid == c.pid && ev[k].addr >= (unsigned long)p &&
 			ev[k].addr < (unsigned long)p + TRACE_PAGES * PAGE;
