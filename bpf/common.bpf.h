@@ -62,9 +62,22 @@ RMP_SHARED struct {
  * cleared, and the mm's own events still belong to the process that exited.
  */
 struct rmp_owner {
+	__u64 mm_id;		/* the mm's own number (x86's mm->context.ctx_id, never reused): the address is */
 	__u32 tgid;
 	char comm[RMP_COMM_LEN];
 };
+
+/*
+ * An mm's number that no later mm shares: x86's mm->context.ctx_id. An entry of mm_owners is that mm's only if
+ * the numbers match: an mm freed without passing mm_update_next_owner() (a failed fork) leaves its address to
+ * the next mm, and an exited process must not be named for another's events.
+ */
+static __always_inline __u64 rmp_mm_id(struct mm_struct *mm)
+{
+	if (bpf_core_field_exists(mm->context.ctx_id))
+		return BPF_CORE_READ(mm, context.ctx_id);
+	return 0;
+}
 
 RMP_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -216,7 +229,7 @@ static __always_inline void rmp_mm_owner(struct mm_struct *mm, struct rmp_event 
 	if (bpf_core_field_exists(mm->owner))
 		owner = BPF_CORE_READ(mm, owner);
 	left = owner ? NULL : bpf_map_lookup_elem(&mm_owners, &key);
-	if (left) {
+	if (left && left->mm_id && left->mm_id == rmp_mm_id(mm)) {
 		ev->pid = left->tgid;
 		__builtin_memcpy(ev->comm, left->comm, sizeof(ev->comm));
 		return;

@@ -20,7 +20,7 @@ int BPF_PROG(migrate_start, enum migrate_mode mode, int reason)
 	if (why)
 		*why = reason;
 	else
-		rmp_count(RMP_STAT_NO_CONTEXT);
+		rmp_count(RMP_STAT_NO_CONTEXT);	/* its migrations' reason will be unknown */
 	return 0;
 }
 
@@ -85,8 +85,9 @@ int BPF_KPROBE(move_to_new_folio, struct folio *dst, struct folio *src, enum mig
 {
 	struct moving none = {}, *m = rmp_thread_get(&moving, &none);
 
+	/* nowhere to keep the arguments: this move is lost (its kretprobe finds no entry and says nothing) */
 	if (!m) {
-		rmp_count(RMP_STAT_NO_CONTEXT);
+		rmp_count(RMP_STAT_UNPAIRED);
 		return 0;
 	}
 	/* not recursive: arguments still here are a move whose kretprobe did not run (out of instances) */
@@ -103,8 +104,13 @@ int BPF_KRETPROBE(move_to_new_folio_ret, int rc)
 {
 	struct moving *m = rmp_thread_get(&moving, NULL);
 
-	/* its kprobe was skipped (another BPF program was running on this CPU): the move is lost */
-	if (!m || !m->src) {
+	/*
+	 * No entry: counted by the kprobe (no room) or, skipped, in its program's missed runs. An empty one: its
+	 * kprobe was skipped (another BPF program was running on this CPU): the move is lost.
+	 */
+	if (!m)
+		return 0;
+	if (!m->src) {
 		rmp_count(RMP_STAT_UNPAIRED);
 		return 0;
 	}

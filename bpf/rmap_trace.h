@@ -43,7 +43,7 @@ enum rmp_stat {
 	RMP_STAT_NO_ROOM,	/* the recorder could not add a PFN (map update failed) */
 	RMP_STAT_INSERTED,	/* PFNs the recorder added: less the PFNs it holds, the ones the LRU evicted */
 	RMP_STAT_UNPAIRED,	/* a move's kprobe and kretprobe did not pair up (one of them skipped): event lost */
-	RMP_STAT_NO_CONTEXT,	/* a task's context could not be stored: an unmap reported as a zap, or a move lost */
+	RMP_STAT_NO_CONTEXT,	/* no task context stored: unmaps reported as zaps, a reason unknown (not lost) */
 	RMP_NR_STATS,
 };
 

@@ -42,7 +42,7 @@ static __always_inline void enter_unmap(struct folio *folio, struct vm_area_stru
 		step.reason = RMP_WHY_SPLIT;
 	ctx = rmp_thread_get(&unmap_ctx, &step);
 	if (!ctx) {
-		rmp_count(RMP_STAT_NO_CONTEXT);
+		rmp_count(RMP_STAT_NO_CONTEXT);	/* its unmaps will be reported as zaps */
 		return;
 	}
 	*ctx = step;
@@ -96,8 +96,10 @@ static __always_inline void owner_leaving(struct mm_struct *mm)
 
 	if (!bpf_core_field_exists(mm->owner) || rmp_addr(BPF_CORE_READ(mm, owner)) != rmp_addr(cur))
 		return;
+	who.mm_id = rmp_mm_id(mm);
 	who.tgid = BPF_CORE_READ(cur, tgid);
-	BPF_CORE_READ_STR_INTO(&who.comm, cur, comm);
+	/* the process's name, not the exiting thread's */
+	BPF_CORE_READ_STR_INTO(&who.comm, cur, group_leader, comm);
 	bpf_map_update_elem(&mm_owners, &key, &who, BPF_ANY);
 }
 
@@ -112,6 +114,46 @@ SEC("kprobe/mm_update_next_owner")
 int BPF_KPROBE(mm_update_next_owner, struct mm_struct *mm)
 {
 	owner_leaving(mm);
+	return 0;
+}
+
+/*
+ * The end of a step: its context goes, so that a later removal of the same folio in the same vma by this task
+ * (a munmap after reclaim left a locked page alone) is not taken for part of it.
+ */
+static __always_inline void leave_unmap(void)
+{
+	struct unmap_ctx *ctx = rmp_thread_get(&unmap_ctx, NULL);
+
+	if (ctx)
+		ctx->folio = NULL;
+}
+
+SEC("fexit/try_to_unmap_one")
+int BPF_PROG(fexit_try_to_unmap_one)
+{
+	leave_unmap();
+	return 0;
+}
+
+SEC("kretprobe/try_to_unmap_one")
+int BPF_KRETPROBE(try_to_unmap_one_ret)
+{
+	leave_unmap();
+	return 0;
+}
+
+SEC("fexit/try_to_migrate_one")
+int BPF_PROG(fexit_try_to_migrate_one)
+{
+	leave_unmap();
+	return 0;
+}
+
+SEC("kretprobe/try_to_migrate_one")
+int BPF_KRETPROBE(try_to_migrate_one_ret)
+{
+	leave_unmap();
 	return 0;
 }
 

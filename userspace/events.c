@@ -2,6 +2,7 @@
 /* One event, for people (a line) and for programs (a JSON object); the kernel's enum names from its BTF. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/btf.h>
 #include "events.h"
 #include "session.h"
@@ -65,12 +66,34 @@ static const char *unmap_reason(uint32_t reason)
 	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "?";
 }
 
-void event_print(const struct rmp_event *e, FILE *out)
+/* The event's time: seconds since boot (CLOCK_MONOTONIC), or with @wall_offset_ns the wall clock, local time. */
+static void time_print(uint64_t ts_ns, int64_t wall_offset_ns, FILE *out)
+{
+	uint64_t ns = ts_ns + (uint64_t)wall_offset_ns;
+	time_t secs = (time_t)(ns / 1000000000);
+	struct tm tm;
+
+	if (!wall_offset_ns) {
+		fprintf(out, "%llu.%06llu", (unsigned long long)(ts_ns / 1000000000),
+			(unsigned long long)(ts_ns % 1000000000 / 1000));
+		return;
+	}
+	localtime_r(&secs, &tm);
+	fprintf(out, "%02d:%02d:%02d.%06llu", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		(unsigned long long)(ns % 1000000000 / 1000));
+}
+
+void event_print_header(int64_t wall_offset_ns, FILE *out)
+{
+	fprintf(out, "%-*s EVENT   PFN, THEN WHAT HAPPENED\n", wall_offset_ns ? 15 : 12, "TIME");
+}
+
+void event_print(const struct rmp_event *e, int64_t wall_offset_ns, FILE *out)
 {
 	char mode[32], why[32];
 
-	fprintf(out, "%llu.%06llu %-7s pfn 0x%llx", (unsigned long long)(e->ts_ns / 1000000000),
-		(unsigned long long)(e->ts_ns % 1000000000 / 1000), event_name(e), (unsigned long long)e->pfn);
+	time_print(e->ts_ns, wall_offset_ns, out);
+	fprintf(out, " %-7s pfn 0x%llx", event_name(e), (unsigned long long)e->pfn);
 	if (e->type == RMP_EV_MIGRATE) {
 		fprintf(out, " -> 0x%llx order %u reason %s mode %s %s\n", (unsigned long long)e->dst_pfn,
 			e->order, kernel_enum_name(&migrate_reasons, e->reason, why, sizeof(why)),

@@ -7,7 +7,11 @@
 #include "json.h"
 #include "rmap_trace.h"
 
-void event_print(const struct rmp_event *e, FILE *out);
+#include <stdint.h>
+
+/* One line; @wall_offset_ns: 0 prints seconds since boot, else what turns CLOCK_MONOTONIC into the wall clock. */
+void event_print(const struct rmp_event *e, int64_t wall_offset_ns, FILE *out);
+void event_print_header(int64_t wall_offset_ns, FILE *out);
 void event_write_json(struct json *j, const struct rmp_event *e);
 
 #endif

@@ -254,8 +254,8 @@ static uint64_t fd_memlock(int fd)
 #define MAX_MAPS 32
 
 /*
- * Add the memory of the program behind link @lfd to *@prog_mem, its skipped runs to *@skipped, and its maps'
- * ids to @map_ids (no repeats).
+ * Add the memory of the program behind link @lfd to *@prog_mem, its skipped runs to *@skipped (unless NULL),
+ * and its maps' ids to @map_ids (no repeats).
  */
 static void link_memory(int lfd, uint32_t *map_ids, uint32_t *nmaps, uint64_t *prog_mem, uint64_t *skipped)
 {
@@ -270,7 +270,8 @@ static void link_memory(int lfd, uint32_t *map_ids, uint32_t *nmaps, uint64_t *p
 	if (pfd < 0)
 		return;
 	*prog_mem += fd_memlock(pfd);
-	*skipped += prog_skipped(pfd);
+	if (skipped)
+		*skipped += prog_skipped(pfd);
 	pi.nr_map_ids = MAX_MAPS;
 	pi.map_ids = (uint64_t)(uintptr_t)ids;
 	len = sizeof(pi);
@@ -287,18 +288,99 @@ static void link_memory(int lfd, uint32_t *map_ids, uint32_t *nmaps, uint64_t *p
 	close(pfd);
 }
 
-static int record_status(void)
+/* What record status reports, gathered once and printed for people or as JSON. */
+struct recorder_status {
+	char hooks[SESSION_MAX_HOOKS * 2][96];	/* kind:target of each pinned link */
+	int nhooks;
+	uint64_t pfns, max_pfns, recorded, added, refused, unpaired, skipped, no_context;
+	uint64_t map_mem, history_mem, prog_mem;
+	uint32_t nmaps;
+};
+
+static void status_print(const struct recorder_status *st)
 {
+	printf("flight recorder: running, pinned in %s\n", PIN_DIR);
+	for (int i = 0; i < st->nhooks; i++)
+		printf("  %s\n", st->hooks[i]);
+	printf("  PFNs remembered: %llu of %llu, up to %d events each\n", (unsigned long long)st->pfns,
+	       (unsigned long long)st->max_pfns, RMP_HISTORY_DEPTH);
+	printf("  events recorded: %llu; PFNs added %llu, evicted %llu (the least recently touched), refused %llu\n",
+	       (unsigned long long)st->recorded, (unsigned long long)st->added,
+	       (unsigned long long)(st->added > st->pfns ? st->added - st->pfns : 0), (unsigned long long)st->refused);
+	printf("  events lost: unpaired kprobes %llu, program runs skipped %llu; misclassified (no task context) %llu\n",
+	       (unsigned long long)st->unpaired, (unsigned long long)st->skipped, (unsigned long long)st->no_context);
+	printf("  memory: %llu KiB: %u maps %llu KiB (the history map %llu KiB), %d programs %llu KiB "
+	       "(the kernel's memlock accounting)\n", (unsigned long long)(st->map_mem + st->prog_mem) / 1024,
+	       st->nmaps, (unsigned long long)st->map_mem / 1024, (unsigned long long)st->history_mem / 1024,
+	       st->nhooks, (unsigned long long)st->prog_mem / 1024);
+}
+
+static void status_write_json(const struct recorder_status *st)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	json_start_object(&j);
+	json_key(&j, "running");
+	json_bool(&j, true);
+	json_key(&j, "pinned");
+	json_string(&j, PIN_DIR);
+	json_key(&j, "hooks");
+	json_start_array(&j);
+	for (int i = 0; i < st->nhooks; i++)
+		json_string(&j, st->hooks[i]);
+	json_end_array(&j);
+	json_key(&j, "pfns");
+	json_uint(&j, st->pfns);
+	json_key(&j, "max_pfns");
+	json_uint(&j, st->max_pfns);
+	json_key(&j, "events_per_pfn");
+	json_uint(&j, RMP_HISTORY_DEPTH);
+	json_key(&j, "events_recorded");
+	json_uint(&j, st->recorded);
+	json_key(&j, "pfns_added");
+	json_uint(&j, st->added);
+	json_key(&j, "pfns_evicted");
+	json_uint(&j, st->added > st->pfns ? st->added - st->pfns : 0);
+	json_key(&j, "pfns_refused");
+	json_uint(&j, st->refused);
+	json_key(&j, "lost_by_cause");
+	json_start_object(&j);
+	json_key(&j, "unpaired_kprobes");
+	json_uint(&j, st->unpaired);
+	json_key(&j, "program_runs_skipped");
+	json_uint(&j, st->skipped);
+	json_end_object(&j);
+	json_key(&j, "misclassified_no_task_context");
+	json_uint(&j, st->no_context);
+	json_key(&j, "memlock_bytes");
+	json_start_object(&j);
+	json_key(&j, "maps");
+	json_uint(&j, st->map_mem);
+	json_key(&j, "history_map");
+	json_uint(&j, st->history_mem);
+	json_key(&j, "programs");
+	json_uint(&j, st->prog_mem);
+	json_end_object(&j);
+	json_end_object(&j);
+}
+
+static int record_status(bool json)
+{
+	static struct recorder_status st;
 	struct bpf_map_info info = { 0 };
-	uint32_t len = sizeof(info), map_ids[MAX_MAPS], nmaps = 0;
-	uint64_t key, next, used = 0, history_mem, map_mem = 0, prog_mem = 0, skipped = 0, inserted;
+	uint32_t len = sizeof(info), map_ids[MAX_MAPS];
+	uint64_t key, next;
 	char path[512];
 	struct dirent *d;
 	DIR *dir;
-	int fd, stats_fd, nprogs = 0, rc;
+	int fd, stats_fd, rc;
 
 	if (access(PIN_DIR, F_OK)) {
-		printf("flight recorder: stopped\n");
+		if (json)
+			printf("{\"running\":false}\n");
+		else
+			printf("flight recorder: stopped\n");
 		return EXIT_OK;
 	}
 	rc = open_history(&fd);
@@ -309,54 +391,50 @@ static int record_status(void)
 		close(fd);
 		return rc;
 	}
+	memset(&st, 0, sizeof(st));
 	bpf_obj_get_info_by_fd(fd, &info, &len);
+	st.max_pfns = info.max_entries;
 	for (int err = bpf_map_get_next_key(fd, NULL, &next); !err; err = bpf_map_get_next_key(fd, &key, &next)) {
 		key = next;
-		used++;
+		st.pfns++;
 	}
-	history_mem = fd_memlock(fd);
-	printf("flight recorder: running, pinned in %s\n", PIN_DIR);
+	st.history_mem = fd_memlock(fd);
 	dir = opendir(PIN_DIR);
 	while (dir && (d = readdir(dir))) {
 		int lfd;
 
-		if (strncmp(d->d_name, LINK_PREFIX, strlen(LINK_PREFIX)))
+		if (strncmp(d->d_name, LINK_PREFIX, strlen(LINK_PREFIX)) || st.nhooks == SESSION_MAX_HOOKS * 2)
 			continue;
 		snprintf(path, sizeof(path), PIN_DIR "/%s", d->d_name);
 		lfd = bpf_obj_get(path);
 		if (lfd < 0)
 			continue;
-		nprogs++;
-		printf("  %s\n", d->d_name + strlen(LINK_PREFIX));
-		link_memory(lfd, map_ids, &nmaps, &prog_mem, &skipped);
+		snprintf(st.hooks[st.nhooks++], sizeof(st.hooks[0]), "%s", d->d_name + strlen(LINK_PREFIX));
+		link_memory(lfd, map_ids, &st.nmaps, &st.prog_mem,
+			    session_link_emits(st.hooks[st.nhooks - 1]) ? &st.skipped : NULL);
 		close(lfd);
 	}
 	if (dir)
 		closedir(dir);
-	for (uint32_t i = 0; i < nmaps; i++) {
+	for (uint32_t i = 0; i < st.nmaps; i++) {
 		int mfd = bpf_map_get_fd_by_id(map_ids[i]);
 
 		if (mfd >= 0) {
-			map_mem += fd_memlock(mfd);
+			st.map_mem += fd_memlock(mfd);
 			close(mfd);
 		}
 	}
-	printf("  PFNs remembered: %llu of %u, up to %d events each\n", (unsigned long long)used,
-	       info.max_entries, RMP_HISTORY_DEPTH);
-	inserted = stat_sum(stats_fd, RMP_STAT_INSERTED);
-	printf("  events recorded: %llu; PFNs added %llu, evicted %llu (the least recently touched), refused %llu\n",
-	       (unsigned long long)stat_sum(stats_fd, RMP_STAT_RECORDED), (unsigned long long)inserted,
-	       (unsigned long long)(inserted > used ? inserted - used : 0),
-	       (unsigned long long)stat_sum(stats_fd, RMP_STAT_NO_ROOM));
-	printf("  events lost: unpaired kprobes %llu, program runs skipped %llu, no task context %llu\n",
-	       (unsigned long long)stat_sum(stats_fd, RMP_STAT_UNPAIRED), (unsigned long long)skipped,
-	       (unsigned long long)stat_sum(stats_fd, RMP_STAT_NO_CONTEXT));
-	printf("  memory: %llu KiB: %u maps %llu KiB (the history map %llu KiB), %d programs %llu KiB "
-	       "(the kernel's memlock accounting)\n", (unsigned long long)(map_mem + prog_mem) / 1024, nmaps,
-	       (unsigned long long)map_mem / 1024, (unsigned long long)history_mem / 1024, nprogs,
-	       (unsigned long long)prog_mem / 1024);
+	st.recorded = stat_sum(stats_fd, RMP_STAT_RECORDED);
+	st.added = stat_sum(stats_fd, RMP_STAT_INSERTED);
+	st.refused = stat_sum(stats_fd, RMP_STAT_NO_ROOM);
+	st.unpaired = stat_sum(stats_fd, RMP_STAT_UNPAIRED);
+	st.no_context = stat_sum(stats_fd, RMP_STAT_NO_CONTEXT);
 	close(fd);
 	close(stats_fd);
+	if (json)
+		status_write_json(&st);
+	else
+		status_print(&st);
 	return EXIT_OK;
 }
 
@@ -364,7 +442,7 @@ static void usage_record(FILE *out)
 {
 	fprintf(out, "usage: %s record start [--events migrate,unmap,zap] [--entries N] [--attach auto|fentry|kprobe] "
 		     "[-v]\n"
-		     "       %s record stop|status\n"
+		     "       %s record stop|status [--json]\n"
 		     "  a flight recorder: the programs stay attached with no process running, pinned in %s,\n"
 		     "  and keep the last %d events of up to N PFNs (default %d, about %d bytes each);\n"
 		     "  rmapctl pfn PFN --history reads it\n",
@@ -378,18 +456,23 @@ int cmd_record(int argc, char **argv)
 		{ "attach", required_argument, NULL, 'a' },
 		{ "entries", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct request req = { .want = WANT_MIGRATE | WANT_UNMAP, .history = true, .attach = -1,
 			       .entries = RMP_HISTORY_ENTRIES };
-	bool options = false;
+	bool options = false, json = false;
 	const char *sub;
 	uint64_t entries;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jvh", opts, NULL)) != -1) {
+		if (c == 'j') {
+			json = true;
+			continue;
+		}
 		options = true;
 		if (c == 'e' && !parse_events(optarg, &req.want))
 			continue;
@@ -415,6 +498,8 @@ int cmd_record(int argc, char **argv)
 	if (optind != argc - 1)
 		return fail_usage(usage_record);
 	sub = argv[optind];
+	if (json && strcmp(sub, "status"))
+		return fail(EXIT_USAGE, "--json is for record status");
 	if (!strcmp(sub, "start"))
 		return record_start(&req);
 	if (options)
@@ -422,7 +507,7 @@ int cmd_record(int argc, char **argv)
 	if (!strcmp(sub, "stop"))
 		return record_stop();
 	if (!strcmp(sub, "status"))
-		return record_status();
+		return record_status(json);
 	return fail_usage(usage_record);
 }
 
@@ -447,7 +532,7 @@ static void history_emit(void *arg, const struct rmp_event *e)
 		event_write_json(out->j, e);
 	} else {
 		printf("  ");
-		event_print(e, stdout);
+		event_print(e, 0, stdout);
 	}
 }
 

@@ -307,9 +307,9 @@ static const struct command {
 	const char *help;
 } commands[] = {
 	{ "pfn", cmd_pfn, "pfn PFN [--json] [--history]   who maps this physical page (and what happened to it)" },
-	{ "trace", cmd_trace, "trace [--pfn PFN|--pid PID] [--events LIST] [--duration S] [--json-lines] [-v]\n"
+	{ "trace", cmd_trace, "trace [--pfn PFN|--pid PID] [--comm NAME] [--events LIST] [--duration S] [-j] [-T] [-v]\n"
 			      "                                 stream unmap and migration events" },
-	{ "record", cmd_record, "record start|stop|status        the flight recorder behind pfn --history" },
+	{ "record", cmd_record, "record start|stop|status [-j]   the flight recorder behind pfn --history" },
 	{ "version", cmd_version, "version [--json]               rmapctl's version and the loaded module's" },
 };
 

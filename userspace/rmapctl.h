@@ -14,9 +14,10 @@ enum {
 	EXIT_OK = 0,
 	EXIT_FAILURE_ = 1,	/* anything not listed below */
 	EXIT_USAGE = 2,
-	EXIT_NO_MODULE = 3,	/* module not loaded or debugfs not mounted; trace: BPF unavailable */
+	EXIT_NO_MODULE = 3,	/* module not loaded or debugfs not mounted */
 	EXIT_PERMISSION = 4,
 	EXIT_BAD_PFN = 5,	/* the kernel has no page we can report at that PFN */
+	EXIT_NO_TRACING = 6,	/* trace/record: no BTF, or none of the events asked for can be traced here */
 };
 
 /*

@@ -36,31 +36,37 @@ int trace_verbose;
 static const struct hook {
 	const char *target;	/* the tracepoint (tp_btf) or kernel function */
 	bool tracepoint, on_return;
+	bool emits;		/* its runs are events: one the kernel skipped is an event lost */
 	size_t fentry;		/* the program with BPF trampolines (fentry/fexit); NO_PROG: not needed there */
 	size_t kprobe;		/* the program without them (kprobe/kretprobe); NO_PROG: not needed there */
 	unsigned int serves;	/* WANT_* */
 	int alternative;
 	const char *role;
 } hooks[] = {
-	{ "mm_migrate_pages_start", true, false, PROG(migrate_start), PROG(migrate_start), WANT_MIGRATE, 0,
+	{ "mm_migrate_pages_start", true, false, false, PROG(migrate_start), PROG(migrate_start), WANT_MIGRATE, 0,
 	  "migration reason" },
-	{ "mm_migrate_pages", true, false, PROG(migrate_end), PROG(migrate_end), WANT_MIGRATE, 0,
+	{ "mm_migrate_pages", true, false, false, PROG(migrate_end), PROG(migrate_end), WANT_MIGRATE, 0,
 	  "end of a migration run" },
-	{ "move_to_new_folio", false, false, NO_PROG, PROG(move_to_new_folio), WANT_MIGRATE, 0,
+	{ "move_to_new_folio", false, false, false, NO_PROG, PROG(move_to_new_folio), WANT_MIGRATE, 0,
 	  "source and destination folio" },
-	{ "move_to_new_folio", false, true, PROG(fexit_move_to_new_folio), PROG(move_to_new_folio_ret),
+	{ "move_to_new_folio", false, true, true, PROG(fexit_move_to_new_folio), PROG(move_to_new_folio_ret),
 	  WANT_MIGRATE, 0, "moved or failed" },
-	{ "try_to_unmap_one", false, false, PROG(fentry_try_to_unmap_one), PROG(try_to_unmap_one),
-	  WANT_UNMAP, 1, "unmap: reclaim, memory failure, split" },
-	{ "try_to_migrate_one", false, false, PROG(fentry_try_to_migrate_one), PROG(try_to_migrate_one),
-	  WANT_UNMAP, 1, "unmap: migration" },
-	{ "page_remove_rmap", false, false, PROG(fentry_page_remove_rmap), PROG(page_remove_rmap),
+	/* without the reason they leave, an unmap would pass for a zap: zaps need them too */
+	{ "try_to_unmap_one", false, false, false, PROG(fentry_try_to_unmap_one), PROG(try_to_unmap_one),
+	  WANT_UNMAP | WANT_ZAP, 1, "unmap: reclaim, memory failure, split" },
+	{ "try_to_migrate_one", false, false, false, PROG(fentry_try_to_migrate_one), PROG(try_to_migrate_one),
+	  WANT_UNMAP | WANT_ZAP, 1, "unmap: migration" },
+	{ "try_to_unmap_one", false, true, false, PROG(fexit_try_to_unmap_one), PROG(try_to_unmap_one_ret),
+	  WANT_UNMAP | WANT_ZAP, OPTIONAL, "end of an unmap step" },
+	{ "try_to_migrate_one", false, true, false, PROG(fexit_try_to_migrate_one), PROG(try_to_migrate_one_ret),
+	  WANT_UNMAP | WANT_ZAP, OPTIONAL, "end of a migration's unmap step" },
+	{ "page_remove_rmap", false, false, true, PROG(fentry_page_remove_rmap), PROG(page_remove_rmap),
 	  WANT_UNMAP | WANT_ZAP, 2, "rmap removal, until 6.6" },
-	{ "folio_remove_rmap_ptes", false, false, PROG(fentry_folio_remove_rmap_ptes), PROG(folio_remove_rmap_ptes),
-	  WANT_UNMAP | WANT_ZAP, 2, "rmap removal of PTEs, 6.6+" },
-	{ "folio_remove_rmap_pmd", false, false, PROG(fentry_folio_remove_rmap_pmd), PROG(folio_remove_rmap_pmd),
+	{ "folio_remove_rmap_ptes", false, false, true, PROG(fentry_folio_remove_rmap_ptes),
+	  PROG(folio_remove_rmap_ptes), WANT_UNMAP | WANT_ZAP, 2, "rmap removal of PTEs, 6.6+" },
+	{ "folio_remove_rmap_pmd", false, false, true, PROG(fentry_folio_remove_rmap_pmd), PROG(folio_remove_rmap_pmd),
 	  WANT_UNMAP | WANT_ZAP, 2, "rmap removal of a PMD, 6.6+" },
-	{ "mm_update_next_owner", false, false, PROG(fentry_mm_update_next_owner), PROG(mm_update_next_owner),
+	{ "mm_update_next_owner", false, false, false, PROG(fentry_mm_update_next_owner), PROG(mm_update_next_owner),
 	  WANT_UNMAP | WANT_ZAP, OPTIONAL, "the process an exited mm belonged to" },
 };
 #define NR_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
@@ -371,6 +377,15 @@ static int session_load(struct session *s, const struct request *req, unsigned i
 			attached += !errs[i];
 		}
 	}
+	/* a kretprobe whose entry kprobe could not attach would only count every move as lost: detach it */
+	for (size_t i = 0; i < NR_HOOKS; i++)
+		if (entry_only(&hooks[i]) && !s->links[i] && entry_needed(s, i))
+			for (size_t k = 0; k < NR_HOOKS; k++)
+				if (hooks[k].on_return && !strcmp(hooks[k].target, hooks[i].target) && s->links[k]) {
+					bpf_link__destroy(s->links[k]);
+					s->links[k] = NULL;
+					errs[k] = errs[i];
+				}
 	s->want = attached_serve(s, want, errs);
 	if (!s->want) {
 		session_close(s);
@@ -402,7 +417,7 @@ int session_open(struct session *s, const struct request *req)
 		return fail(EXIT_PERMISSION, "BPF tracing needs root (CAP_BPF and CAP_PERFMON)");
 	btf = vmlinux_btf();
 	if (!btf)
-		return fail(EXIT_NO_MODULE, "the kernel has no BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF): "
+		return fail(EXIT_NO_TRACING, "the kernel has no BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF): "
 			    "the CO-RE programs cannot load");
 	/* without vmemmap_base the struct page array is at its fixed place; a guess would give wrong PFNs */
 	err = kallsyms_address("vmemmap_base", &vmemmap);
@@ -414,7 +429,7 @@ int session_open(struct session *s, const struct request *req)
 			    "into PFNs");
 	want = kernel_offer(btf, req, present);
 	if (!want)
-		return fail(EXIT_NO_MODULE, "nothing left to trace on this kernel");
+		return fail(EXIT_NO_TRACING, "nothing left to trace on this kernel");
 	rc = session_load(s, req, want, present, req->attach < 0 ? ATTACH_AUTO : (enum attach_mode)req->attach,
 			  vmemmap);
 	if (rc == EXIT_FAILURE_ && req->attach < 0) {
@@ -426,7 +441,7 @@ int session_open(struct session *s, const struct request *req)
 
 uint64_t losses_total(const struct losses *l)
 {
-	return l->ring_full + l->unpaired + l->skipped + l->no_context;
+	return l->ring_full + l->unpaired + l->skipped;
 }
 
 /* Runs of the program behind @prog_fd that the kernel skipped (bpf_prog_info.recursion_misses). */
@@ -440,9 +455,10 @@ uint64_t prog_skipped(int prog_fd)
 
 void losses_print(const struct losses *l, FILE *out)
 {
-	fprintf(out, "%llu lost (ring buffer full %llu, unpaired kprobes %llu, program runs skipped %llu, "
-		"no task context %llu)", (unsigned long long)losses_total(l), (unsigned long long)l->ring_full,
-		(unsigned long long)l->unpaired, (unsigned long long)l->skipped, (unsigned long long)l->no_context);
+	fprintf(out, "%llu lost (ring buffer full %llu, unpaired kprobes %llu, program runs skipped %llu), %llu "
+		"misclassified (no task context)", (unsigned long long)losses_total(l),
+		(unsigned long long)l->ring_full, (unsigned long long)l->unpaired, (unsigned long long)l->skipped,
+		(unsigned long long)l->no_context);
 }
 
 void losses_write_json(struct json *j, const struct losses *l)
@@ -457,9 +473,10 @@ void losses_write_json(struct json *j, const struct losses *l)
 	json_uint(j, l->unpaired);
 	json_key(j, "program_runs_skipped");
 	json_uint(j, l->skipped);
-	json_key(j, "no_task_context");
-	json_uint(j, l->no_context);
 	json_end_object(j);
+	/* not lost: an unmap reported as a zap, a migration without its reason */
+	json_key(j, "misclassified_no_task_context");
+	json_uint(j, l->no_context);
 }
 
 uint64_t stat_sum(int stats_fd, uint32_t stat)
@@ -490,11 +507,14 @@ int parse_attach(const char *arg, int *attach)
 	return 0;
 }
 
-/* Detach every hook (nothing arrives after it), adding the runs the kernel skipped to @lost. */
+/*
+ * Detach every hook (nothing arrives after it), adding to @lost the runs the kernel skipped of the programs
+ * whose runs are events. Last hooks first: a kretprobe goes before the entry kprobe it needs.
+ */
 void session_detach(struct session *s, struct losses *lost)
 {
-	for (size_t i = 0; i < NR_HOOKS; i++) {
-		if (s->links[i])
+	for (size_t i = NR_HOOKS; i-- > 0;) {
+		if (s->links[i] && hooks[i].emits)
 			lost->skipped += prog_skipped(bpf_program__fd(hook_prog(s->skel, &hooks[i], s->link_mode[i])));
 		bpf_link__destroy(s->links[i]);
 		s->links[i] = NULL;
@@ -507,4 +527,18 @@ const char *session_link_name(const struct session *s, size_t i, char *buf, size
 		return NULL;
 	snprintf(buf, len, "%s:%s", hook_kind(&hooks[i], s->link_mode[i]), hooks[i].target);
 	return buf;
+}
+
+bool session_link_emits(const char *link_name)
+{
+	const char *colon = strchr(link_name, ':');
+	bool ret;
+
+	if (!colon)
+		return false;
+	ret = !strncmp(link_name, "fexit:", 6) || !strncmp(link_name, "kretprobe:", 10);
+	for (size_t i = 0; i < NR_HOOKS; i++)
+		if (!strcmp(hooks[i].target, colon + 1) && hooks[i].on_return == ret && !entry_only(&hooks[i]))
+			return hooks[i].emits;
+	return false;
 }

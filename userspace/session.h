@@ -48,8 +48,9 @@ struct session {
 struct losses {
 	uint64_t ring_full;	/* the ring buffer had no room (the reader fell behind) */
 	uint64_t unpaired;	/* a move's kprobe and kretprobe did not pair up */
-	uint64_t skipped;	/* program runs the kernel skipped: one already running on that CPU */
-	uint64_t no_context;	/* a task's context could not be stored (task storage: no memory, or busy) */
+	uint64_t skipped;	/* runs of event programs the kernel skipped: one already running on that CPU */
+	/* not lost but misclassified: a task's context could not be stored (task storage: no memory, or busy) */
+	uint64_t no_context;
 };
 
 /* Load and attach what @req asks for; an rmapctl exit code (the reason said). */
@@ -59,6 +60,9 @@ void session_detach(struct session *s, struct losses *lost);
 void session_close(struct session *s);
 /* "kind:target" of hook @i's link (fentry:try_to_unmap_one), or NULL if it has none. */
 const char *session_link_name(const struct session *s, size_t i, char *buf, size_t len);
+
+/* Are the runs of the program behind a pinned link named @link_name ("fentry:target") events? */
+bool session_link_emits(const char *link_name);
 
 uint64_t stat_sum(int stats_fd, uint32_t stat);
 /* Runs of the program behind @prog_fd that the kernel skipped (bpf_prog_info.recursion_misses). */

@@ -29,6 +29,8 @@ static void on_signal(int sig)
 
 struct trace_state {
 	bool json;
+	const char *comm;		/* --comm: only this process name's unmaps and zaps */
+	int64_t wall_offset_ns;		/* -T: CLOCK_MONOTONIC to the wall clock; 0: times since boot */
 	uint64_t count[RMP_EV_ZAP + 1];
 };
 
@@ -40,12 +42,15 @@ static int on_event(void *ctx, void *data, size_t len)
 
 	if (len < sizeof(*e) || e->type < RMP_EV_MIGRATE || e->type > RMP_EV_ZAP)
 		return 0;
+	/* --comm: the unmaps and zaps in processes of that name (a migration is of a page, not a process) */
+	if (st->comm && (e->type == RMP_EV_MIGRATE || strncmp(e->comm, st->comm, RMP_COMM_LEN)))
+		return 0;
 	st->count[e->type]++;
 	if (st->json) {
 		json_init(&j, stdout);
 		event_write_json(&j, e);
 	} else {
-		event_print(e, stdout);
+		event_print(e, st->wall_offset_ns, stdout);
 	}
 	return 0;
 }
@@ -53,11 +58,13 @@ static int on_event(void *ctx, void *data, size_t len)
 static void usage_trace(FILE *out)
 {
 	fprintf(out, "usage: %s trace [--pfn PFN|--pid PID] [--events migrate,unmap,zap] [--duration S] "
-		     "[--json-lines] [--attach auto|fentry|kprobe] [--buffer MIB] [-v]\n"
+		     "[--comm NAME] [-j|--json-lines] [-T|--wall-clock] [--attach auto|fentry|kprobe] [--buffer MIB] "
+		     "[-v]\n"
 		     "  stream unmap and migration events until Ctrl-C, SIGTERM or the duration ends;\n"
 		     "  default events: migrate,unmap (zap, every munmap/MADV_DONTNEED/exit, is noisy);\n"
 		     "  attach: fentry/fexit, or kprobes where the kernel has no BPF trampolines (auto);\n"
-		     "  buffer: the ring buffer's size in MiB, a power of two (default %d): more rides out bursts\n",
+		     "  buffer: the ring buffer's size in MiB, a power of two (default %d): more rides out bursts;\n"
+		     "  comm: only the unmaps and zaps in processes of that name; -T: wall-clock times\n",
 		prog, RMP_RINGBUF_BYTES >> 20);
 }
 
@@ -71,6 +78,8 @@ int cmd_trace(int argc, char **argv)
 		{ "json-lines", no_argument, NULL, 'j' },
 		{ "attach", required_argument, NULL, 'a' },
 		{ "buffer", required_argument, NULL, 'b' },
+		{ "comm", required_argument, NULL, 'c' },
+		{ "wall-clock", no_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -83,11 +92,12 @@ int cmd_trace(int argc, char **argv)
 	struct timespec t0, now;
 	struct losses lost = { 0 };
 	uint64_t pid = 0, duration = 0, mib;
+	bool wall = false;
 	const char *why;
 	int c, rc, err = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jTvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_pfn(optarg, &req.pfn, &why))
@@ -119,6 +129,15 @@ int cmd_trace(int argc, char **argv)
 				return fail(EXIT_USAGE, "bad buffer size '%s': MiB, a power of two from 1 to 1024", optarg);
 			req.ring_mib = (uint32_t)mib;
 			break;
+		case 'c':
+			if (!*optarg || strlen(optarg) >= RMP_COMM_LEN)
+				return fail(EXIT_USAGE, "bad comm '%s': a process name of 1 to %d characters", optarg,
+					    RMP_COMM_LEN - 1);
+			st.comm = optarg;
+			break;
+		case 'T':
+			wall = true;
+			break;
 		case 'v':
 			trace_verbose++;
 			break;
@@ -126,8 +145,7 @@ int cmd_trace(int argc, char **argv)
 			usage_trace(stdout);
 			return EXIT_OK;
 		default:
-			usage_trace(stderr);
-			return EXIT_USAGE;
+			return fail_usage(usage_trace);
 		}
 	}
 	if (req.by_pfn && pid)
@@ -149,7 +167,16 @@ int cmd_trace(int argc, char **argv)
 	/* one write per batch of events, not per line: at a million events a minute, the reader must keep up */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	__fsetlocking(stdout, FSETLOCKING_BYCALLER);	/* one thread writes it: no lock per character */
+	if (wall) {
+		struct timespec mono, real;
+
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		clock_gettime(CLOCK_REALTIME, &real);
+		st.wall_offset_ns = (real.tv_sec - mono.tv_sec) * 1000000000LL + (real.tv_nsec - mono.tv_nsec);
+	}
 	fprintf(stderr, "%s: tracing %s; Ctrl-C ends\n", prog, events_list(s.want));
+	if (!st.json)
+		event_print_header(st.wall_offset_ns, stdout);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!stopping) {
 		err = ring_buffer__poll(rb, 100);

@@ -67,6 +67,33 @@ fi
 kill $hog 2>/dev/null
 wait $hog 2>/dev/null
 
+# --comm, -j and -T: only that process name's events, JSON lines, wall-clock times under a header.
+# trace_cats ARGS...: rmapctl trace ARGS while a few cat processes exit (their zaps), once it is attached.
+trace_cats() {
+	rmapctl trace "$@" --duration 3 >/tmp/c.out 2>/tmp/c.err &
+	tracer=$!
+	i=0
+	while ! grep -q 'tracing ' /tmp/c.err && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
+	for i in 1 2 3 4; do cat /proc/self/maps >/dev/null; done
+	wait $tracer
+}
+trace_cats -j --events zap --comm cat
+if jq -s -e '(.[:-1] | length) > 0 and all(.[:-1][]; .comm == "cat") and .[-1].summary.events == length - 1' \
+	</tmp/c.out >/dev/null 2>&1; then
+	pass "trace -j --comm cat: $(($(wc -l </tmp/c.out) - 1)) zaps, every one in a process named cat"
+else
+	head -3 /tmp/c.out; tail -2 /tmp/c.err
+	fail "trace -j --comm cat: only cat's zaps"
+fi
+trace_cats -T --events zap
+if head -1 /tmp/c.out | grep -q '^TIME ' && sed -n 2p /tmp/c.out | grep -qE '^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} zap '; then
+	pass "trace -T: a header, then wall-clock times ($(sed -n 2p /tmp/c.out | cut -c1-40))"
+else
+	head -3 /tmp/c.out; tail -2 /tmp/c.err
+	fail "trace -T: a header, then wall-clock times"
+fi
+expect_exit "trace --comm with a name longer than a comm is a usage error" 2 rmapctl trace --comm 0123456789abcdefg
+
 run_group trace "tracing scenarios"
 # the same triggers through kprobes, the fallback for kernels without BPF trampolines
 check "load for the tracing scenarios through kprobes" load_module

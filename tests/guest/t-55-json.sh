@@ -43,7 +43,11 @@ json_ok "version --json: both versions" 0 '(.rmapctl | length) > 0 and (.module 
 # --history: before the recorder runs, while it runs, and a recorder another rmapctl version left
 rmapctl record stop >/dev/null 2>&1
 json_error "pfn --history --json: the recorder is not running" 1 rmapctl pfn --history --json "$text"
+json_ok "record status --json: stopped" 0 '.running == false' rmapctl record status --json
 check "record start" rmapctl record start
+json_ok "record status --json: running, its hooks, counts and memory" 0 \
+	'.running and (.hooks | length) > 0 and .max_pfns > 0 and .pfns_evicted == 0 and .memlock_bytes.maps > 0 and
+	 (.lost_by_cause | length) == 2 and .misclassified_no_task_context == 0' rmapctl record status -j
 json_ok "pfn --history --json: a history and the page now" 0 \
 	'.pfn > 0 and (.history | type) == "array" and .now_pfn > 0 and .now.verdict != null' \
 	rmapctl pfn --history --json "$text"
