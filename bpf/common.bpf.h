@@ -242,7 +242,8 @@ static __always_inline void rmp_mm_owner(struct mm_struct *mm, struct rmp_event 
 		return;
 	}
 	ev->pid = BPF_CORE_READ(owner, tgid);
-	BPF_CORE_READ_STR_INTO(&ev->comm, owner, comm);
+	/* the process's name: the owner may be any of its threads once the first one exited */
+	BPF_CORE_READ_STR_INTO(&ev->comm, owner, group_leader, comm);
 }
 
 /* Per CPU, but atomic all the same: a preempted fentry program may share the CPU's counter with another. */

@@ -85,11 +85,9 @@ int BPF_KPROBE(move_to_new_folio, struct folio *dst, struct folio *src, enum mig
 {
 	struct moving none = {}, *m = rmp_thread_get(&moving, &none);
 
-	/* nowhere to keep the arguments: this move is lost (its kretprobe finds no entry and says nothing) */
-	if (!m) {
-		rmp_count(RMP_STAT_UNPAIRED);
+	/* nowhere to keep the arguments: this move is lost (its kretprobe, finding no entry, counts it) */
+	if (!m)
 		return 0;
-	}
 	/* not recursive: arguments still here are a move whose kretprobe did not run (out of instances) */
 	if (m->src)
 		rmp_count(RMP_STAT_UNPAIRED);
@@ -105,12 +103,10 @@ int BPF_KRETPROBE(move_to_new_folio_ret, int rc)
 	struct moving *m = rmp_thread_get(&moving, NULL);
 
 	/*
-	 * No entry: counted by the kprobe (no room) or, skipped, in its program's missed runs. An empty one: its
-	 * kprobe was skipped (another BPF program was running on this CPU): the move is lost.
+	 * No arguments: its kprobe was skipped (another BPF program was running on this CPU) or had nowhere to
+	 * keep them: the move is lost. (A kretprobe skipped, or out of instances, is counted by the next kprobe.)
 	 */
-	if (!m)
-		return 0;
-	if (!m->src) {
+	if (!m || !m->src) {
 		rmp_count(RMP_STAT_UNPAIRED);
 		return 0;
 	}

@@ -8,8 +8,8 @@
  * it in the same task for the same folio and vma: they leave their reason in unmap_ctx, and a removal that
  * matches it is an unmap through the reverse map; any other removal is the mm's own zap.
  *
- * The context is checked (same folio, same vma), not cleared on return: a return probe could miss and leave a
- * stale context behind, a check cannot.
+ * The context is checked (same folio, same vma), and cleared when the step returns (where its fexit or
+ * kretprobe attached): a return probe could miss and leave a stale context behind, the check cannot.
  */
 #include "common.bpf.h"
 

@@ -36,7 +36,8 @@ int trace_verbose;
 static const struct hook {
 	const char *target;	/* the tracepoint (tp_btf) or kernel function */
 	bool tracepoint, on_return;
-	bool emits;		/* its runs are events: one the kernel skipped is an event lost */
+	bool emits;		/* its runs are events: one the kernel skipped is an event lost (as fexit: a
+				   skipped kretprobe is counted as unpaired by the next kprobe) */
 	size_t fentry;		/* the program with BPF trampolines (fentry/fexit); NO_PROG: not needed there */
 	size_t kprobe;		/* the program without them (kprobe/kretprobe); NO_PROG: not needed there */
 	unsigned int serves;	/* WANT_* */
@@ -51,11 +52,11 @@ static const struct hook {
 	  "source and destination folio" },
 	{ "move_to_new_folio", false, true, true, PROG(fexit_move_to_new_folio), PROG(move_to_new_folio_ret),
 	  WANT_MIGRATE, 0, "moved or failed" },
-	/* without the reason they leave, an unmap would pass for a zap: zaps need them too */
+	/* without the reason they leave, an unmap would pass for a zap: zaps need both too */
 	{ "try_to_unmap_one", false, false, false, PROG(fentry_try_to_unmap_one), PROG(try_to_unmap_one),
-	  WANT_UNMAP | WANT_ZAP, 1, "unmap: reclaim, memory failure, split" },
+	  WANT_UNMAP | WANT_ZAP, 0, "unmap: reclaim, memory failure, split" },
 	{ "try_to_migrate_one", false, false, false, PROG(fentry_try_to_migrate_one), PROG(try_to_migrate_one),
-	  WANT_UNMAP | WANT_ZAP, 1, "unmap: migration" },
+	  WANT_UNMAP | WANT_ZAP, 0, "unmap: migration" },
 	{ "try_to_unmap_one", false, true, false, PROG(fexit_try_to_unmap_one), PROG(try_to_unmap_one_ret),
 	  WANT_UNMAP | WANT_ZAP, OPTIONAL, "end of an unmap step" },
 	{ "try_to_migrate_one", false, true, false, PROG(fexit_try_to_migrate_one), PROG(try_to_migrate_one_ret),
@@ -514,7 +515,7 @@ int parse_attach(const char *arg, int *attach)
 void session_detach(struct session *s, struct losses *lost)
 {
 	for (size_t i = NR_HOOKS; i-- > 0;) {
-		if (s->links[i] && hooks[i].emits)
+		if (s->links[i] && hooks[i].emits && !(hooks[i].on_return && s->link_mode[i] == ATTACH_KPROBE))
 			lost->skipped += prog_skipped(bpf_program__fd(hook_prog(s->skel, &hooks[i], s->link_mode[i])));
 		bpf_link__destroy(s->links[i]);
 		s->links[i] = NULL;
@@ -537,6 +538,8 @@ bool session_link_emits(const char *link_name)
 	if (!colon)
 		return false;
 	ret = !strncmp(link_name, "fexit:", 6) || !strncmp(link_name, "kretprobe:", 10);
+	if (!strncmp(link_name, "kretprobe:", 10))
+		return false;	/* its skipped runs are counted as unpaired by the next kprobe */
 	for (size_t i = 0; i < NR_HOOKS; i++)
 		if (!strcmp(hooks[i].target, colon + 1) && hooks[i].on_return == ret && !entry_only(&hooks[i]))
 			return hooks[i].emits;

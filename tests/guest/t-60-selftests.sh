@@ -43,7 +43,7 @@ tracerc=$?
 
 # A test whose result beside rmap_probe differs from its first run alone is run alone twice more: some are
 # flaky on their own (ksm_tests -N waits on ksmd's timing). It passes if its loaded result is one it also
-# gives alone, and says so; otherwise it fails.
+# gives alone, or a pass, and says so; otherwise it fails.
 # exit codes: 0 pass, 4 skip (kselftest), 124/137/143 timeout; anything else a failure
 while IFS='|' read -r test rc secs n; do
 	loaded=$(grep "|$n\$" /tmp/st-loaded)
@@ -62,6 +62,11 @@ while IFS='|' read -r test rc secs n; do
 	case " $alone " in
 	*" $lrc "*) ;;
 	*)
+		# passing beside rmap_probe is never its fault: the test is flaky on its own (ksm_tests -N on 6.12)
+		if [ "$lrc" = 0 ]; then
+			pass "$what: passes beside rmap_probe, though alone it failed (exits $alone): flaky on its own"
+			continue
+		fi
 		echo "--- alone:"
 		tail -12 "/tmp/st-alone-$n.log"
 		echo "--- loaded:"
