@@ -288,11 +288,30 @@ static void link_memory(int lfd, uint32_t *map_ids, uint32_t *nmaps, uint64_t *p
 	close(pfd);
 }
 
+/* PFNs the history map holds now. */
+static uint64_t history_held(int history_fd)
+{
+	uint64_t key, next, held = 0;
+
+	for (int err = bpf_map_get_next_key(history_fd, NULL, &next); !err;
+	     err = bpf_map_get_next_key(history_fd, &key, &next)) {
+		key = next;
+		held++;
+	}
+	return held;
+}
+
+/* PFNs the LRU evicted: those the recorder added, less those it holds. */
+static uint64_t history_evictions(uint64_t added, uint64_t held)
+{
+	return added > held ? added - held : 0;
+}
+
 /* What record status reports, gathered once and printed for people or as JSON. */
 struct recorder_status {
 	char hooks[SESSION_MAX_HOOKS * 2][96];	/* kind:target of each pinned link */
 	int nhooks;
-	uint64_t pfns, max_pfns, recorded, added, refused, unpaired, skipped, no_context;
+	uint64_t pfns, max_pfns, recorded, added, evicted, refused, unpaired, skipped, no_context;
 	uint64_t map_mem, history_mem, prog_mem;
 	uint32_t nmaps;
 };
@@ -306,7 +325,7 @@ static void status_print(const struct recorder_status *st)
 	       (unsigned long long)st->max_pfns, RMP_HISTORY_DEPTH);
 	printf("  events recorded: %llu; PFNs added %llu, evicted %llu (the least recently touched), refused %llu\n",
 	       (unsigned long long)st->recorded, (unsigned long long)st->added,
-	       (unsigned long long)(st->added > st->pfns ? st->added - st->pfns : 0), (unsigned long long)st->refused);
+	       (unsigned long long)st->evicted, (unsigned long long)st->refused);
 	printf("  events lost: unpaired kprobes %llu, program runs skipped %llu; misclassified (no task context) %llu\n",
 	       (unsigned long long)st->unpaired, (unsigned long long)st->skipped, (unsigned long long)st->no_context);
 	printf("  memory: %llu KiB: %u maps %llu KiB (the history map %llu KiB), %d programs %llu KiB "
@@ -341,7 +360,7 @@ static void status_write_json(const struct recorder_status *st)
 	json_key(&j, "pfns_added");
 	json_uint(&j, st->added);
 	json_key(&j, "pfns_evicted");
-	json_uint(&j, st->added > st->pfns ? st->added - st->pfns : 0);
+	json_uint(&j, st->evicted);
 	json_key(&j, "pfns_refused");
 	json_uint(&j, st->refused);
 	json_key(&j, "lost_by_cause");
@@ -370,7 +389,6 @@ static int record_status(bool json)
 	static struct recorder_status st;
 	struct bpf_map_info info = { 0 };
 	uint32_t len = sizeof(info), map_ids[MAX_MAPS];
-	uint64_t key, next;
 	char path[512];
 	struct dirent *d;
 	DIR *dir;
@@ -394,10 +412,7 @@ static int record_status(bool json)
 	memset(&st, 0, sizeof(st));
 	bpf_obj_get_info_by_fd(fd, &info, &len);
 	st.max_pfns = info.max_entries;
-	for (int err = bpf_map_get_next_key(fd, NULL, &next); !err; err = bpf_map_get_next_key(fd, &key, &next)) {
-		key = next;
-		st.pfns++;
-	}
+	st.pfns = history_held(fd);
 	st.history_mem = fd_memlock(fd);
 	dir = opendir(PIN_DIR);
 	while (dir && (d = readdir(dir))) {
@@ -426,6 +441,7 @@ static int record_status(bool json)
 	}
 	st.recorded = stat_sum(stats_fd, RMP_STAT_RECORDED);
 	st.added = stat_sum(stats_fd, RMP_STAT_INSERTED);
+	st.evicted = history_evictions(st.added, st.pfns);
 	st.refused = stat_sum(stats_fd, RMP_STAT_NO_ROOM);
 	st.unpaired = stat_sum(stats_fd, RMP_STAT_UNPAIRED);
 	st.no_context = stat_sum(stats_fd, RMP_STAT_NO_CONTEXT);
@@ -539,19 +555,14 @@ static void history_emit(void *arg, const struct rmp_event *e)
 /* PFNs whose history the recorder has evicted (its LRU map full): added less held. */
 static uint64_t history_evicted(int history_fd)
 {
-	uint64_t key, next, held = 0, inserted;
+	uint64_t added;
 	int stats_fd;
 
 	if (open_stats_quiet(&stats_fd))
 		return 0;
-	inserted = stat_sum(stats_fd, RMP_STAT_INSERTED);
+	added = stat_sum(stats_fd, RMP_STAT_INSERTED);
 	close(stats_fd);
-	for (int err = bpf_map_get_next_key(history_fd, NULL, &next); !err;
-	     err = bpf_map_get_next_key(history_fd, &key, &next)) {
-		key = next;
-		held++;
-	}
-	return inserted > held ? inserted - held : 0;
+	return history_evictions(added, history_held(history_fd));
 }
 
 int history_print(uint64_t pfn, struct json *j, uint64_t *now_pfn)
