@@ -10,7 +10,7 @@ USER_CFLAGS := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -DRMAPCTL_VERSION='"
 USER_SRCS := userspace/report.c userspace/json.c
 USER_HDRS := $(wildcard userspace/*.h)
 RMAPCTL_SRCS := userspace/rmapctl.c userspace/cli.c userspace/session.c userspace/events.c userspace/trace.c \
-	userspace/record.c userspace/history.c $(USER_SRCS)
+	userspace/record.c userspace/history.c userspace/ksyms.c $(USER_SRCS)
 RMAPCTL_DEPS := $(RMAPCTL_SRCS) $(USER_HDRS) module/rmap_probe.h bpf/rmap_trace.h $(BUILD)/bpf/rmap_trace.skel.h
 RMAPCTL_CFLAGS := $(USER_CFLAGS) -I$(BUILD)/bpf -Ibpf
 BPF_LIBS := -lbpf -lelf -lz

@@ -293,9 +293,29 @@ static __always_inline void rmp_remember(__u64 pfn, struct rmp_event *ev)
 }
 
 /* Hand a finished event to the trace session and/or the flight recorder. */
-static __always_inline void rmp_emit(const struct rmp_config *cfg, struct rmp_event *ev)
+/* With trace --stack: the event and the kernel stack of @ctx's program run, in one record. */
+static __always_inline void rmp_output_with_stack(void *ctx, const struct rmp_event *ev)
 {
-	if (cfg->want_ringbuf && bpf_ringbuf_output(&events, ev, sizeof(*ev), 0))
+	struct rmp_event_stack *rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	long n;
+
+	if (!rec) {
+		rmp_count(RMP_STAT_LOST);
+		return;
+	}
+	__builtin_memcpy(&rec->ev, ev, sizeof(*ev));
+	n = bpf_get_stack(ctx, rec->frames, sizeof(rec->frames), 0);
+	rec->nr_frames = n > 0 ? n / sizeof(rec->frames[0]) : 0;
+	rec->pad = 0;
+	bpf_ringbuf_submit(rec, 0);
+}
+
+/* @ctx: the program's own context, which the stack is read from. */
+static __always_inline void rmp_emit(void *ctx, const struct rmp_config *cfg, struct rmp_event *ev)
+{
+	if (cfg->want_ringbuf && cfg->want_stack)
+		rmp_output_with_stack(ctx, ev);
+	else if (cfg->want_ringbuf && bpf_ringbuf_output(&events, ev, sizeof(*ev), 0))
 		rmp_count(RMP_STAT_LOST);
 	if (cfg->want_history) {
 		rmp_remember(ev->pfn, ev);

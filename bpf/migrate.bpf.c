@@ -42,7 +42,7 @@ struct moving {
 
 RMP_PER_THREAD_MAP(moving, struct moving);
 
-static __always_inline void moved(struct folio *src, struct folio *dst, __u32 mode, int rc)
+static __always_inline void moved(void *ctx, struct folio *src, struct folio *dst, __u32 mode, int rc)
 {
 	__u32 *why = rmp_thread_get(&migrate_reason, NULL);
 	const struct rmp_config *cfg = rmp_config();
@@ -68,14 +68,14 @@ static __always_inline void moved(struct folio *src, struct folio *dst, __u32 mo
 	ev.ok = rc == 0;
 	ev.mode = mode;
 	ev.reason = why ? *why : RMP_REASON_UNKNOWN;
-	rmp_emit(cfg, &ev);
+	rmp_emit(ctx, cfg, &ev);
 }
 
 /* fexit sees the arguments and the result at once. */
 SEC("fexit/move_to_new_folio")
 int BPF_PROG(fexit_move_to_new_folio, struct folio *dst, struct folio *src, enum migrate_mode mode, int rc)
 {
-	moved(src, dst, mode, rc);
+	moved(ctx, src, dst, mode, rc);
 	return 0;
 }
 
@@ -110,7 +110,7 @@ int BPF_KRETPROBE(move_to_new_folio_ret, int rc)
 		rmp_count(RMP_STAT_UNPAIRED);
 		return 0;
 	}
-	moved(m->src, m->dst, m->mode, rc);
+	moved(ctx, m->src, m->dst, m->mode, rc);
 	m->src = NULL;
 	return 0;
 }

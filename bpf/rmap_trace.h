@@ -64,6 +64,17 @@ struct rmp_event {
 	char comm[RMP_COMM_LEN];	/* unmap/zap: the mm owner's comm */
 };
 
+/* Kernel return addresses of an event's stack (trace --stack): deep enough for reclaim under a syscall. */
+#define RMP_STACK_DEPTH		32
+
+/* An event followed by the kernel stack it happened on: the ring buffer's record with trace --stack. */
+struct rmp_event_stack {
+	struct rmp_event ev;
+	__u32 nr_frames;
+	__u32 pad;
+	__u64 frames[RMP_STACK_DEPTH];	/* innermost first */
+};
+
 /*
  * What rmapctl asks for, written into the settings map before the programs attach. (A map, not .rodata: libbpf
  * probes global data support with a socket filter program, which kernels without CONFIG_NET refuse.)
@@ -77,7 +88,8 @@ struct rmp_config {
 	__u8 want_history;		/* rmapctl record: keep each PFN's last events */
 	__u8 want_unmap;
 	__u8 want_zap;			/* migrate events: their programs are loaded or not */
-	__u8 pad[7];
+	__u8 want_stack;		/* trace --stack: stream struct rmp_event_stack records */
+	__u8 pad[6];
 };
 
 /* The flight recorder's value per PFN: a small ring of that PFN's last events. */

@@ -157,7 +157,7 @@ int BPF_KRETPROBE(try_to_migrate_one_ret)
 	return 0;
 }
 
-static __always_inline int removed(struct folio *folio, struct page *page, __u32 nr, __u8 level,
+static __always_inline int removed(void *ctx, struct folio *folio, struct page *page, __u32 nr, __u8 level,
 				   struct vm_area_struct *vma)
 {
 	struct unmap_ctx *step = rmp_thread_get(&unmap_ctx, NULL);
@@ -192,54 +192,55 @@ static __always_inline int removed(struct folio *folio, struct page *page, __u32
 	ev.level = level;
 	ev.order = rmp_folio_order(folio);
 	ev.addr = rmp_page_address(folio, page, vma);
-	rmp_emit(cfg, &ev);
+	rmp_emit(ctx, cfg, &ev);
 	return 0;
 }
 
 /* Until 6.6: one call per page, or per folio when compound (a PMD mapping). */
-static __always_inline int page_removed(struct page *page, struct vm_area_struct *vma, bool compound)
+static __always_inline int page_removed(void *ctx, struct page *page, struct vm_area_struct *vma,
+					bool compound)
 {
 	struct folio *folio = rmp_page_folio(page);
 
 	if (compound)
-		return removed(folio, page, 1U << rmp_folio_order(folio), RMP_LEVEL_PMD, vma);
-	return removed(folio, page, 1, RMP_LEVEL_PTE, vma);
+		return removed(ctx, folio, page, 1U << rmp_folio_order(folio), RMP_LEVEL_PMD, vma);
+	return removed(ctx, folio, page, 1, RMP_LEVEL_PTE, vma);
 }
 
 SEC("fentry/page_remove_rmap")
 int BPF_PROG(fentry_page_remove_rmap, struct page *page, struct vm_area_struct *vma, bool compound)
 {
-	return page_removed(page, vma, compound);
+	return page_removed(ctx, page, vma, compound);
 }
 
 SEC("kprobe/page_remove_rmap")
 int BPF_KPROBE(page_remove_rmap, struct page *page, struct vm_area_struct *vma, bool compound)
 {
-	return page_removed(page, vma, compound);
+	return page_removed(ctx, page, vma, compound);
 }
 
 SEC("fentry/folio_remove_rmap_ptes")
 int BPF_PROG(fentry_folio_remove_rmap_ptes, struct folio *folio, struct page *page, int nr_pages,
 	     struct vm_area_struct *vma)
 {
-	return removed(folio, page, nr_pages, RMP_LEVEL_PTE, vma);
+	return removed(ctx, folio, page, nr_pages, RMP_LEVEL_PTE, vma);
 }
 
 SEC("kprobe/folio_remove_rmap_ptes")
 int BPF_KPROBE(folio_remove_rmap_ptes, struct folio *folio, struct page *page, int nr_pages,
 	       struct vm_area_struct *vma)
 {
-	return removed(folio, page, nr_pages, RMP_LEVEL_PTE, vma);
+	return removed(ctx, folio, page, nr_pages, RMP_LEVEL_PTE, vma);
 }
 
 SEC("fentry/folio_remove_rmap_pmd")
 int BPF_PROG(fentry_folio_remove_rmap_pmd, struct folio *folio, struct page *page, struct vm_area_struct *vma)
 {
-	return removed(folio, page, 512, RMP_LEVEL_PMD, vma);
+	return removed(ctx, folio, page, 512, RMP_LEVEL_PMD, vma);
 }
 
 SEC("kprobe/folio_remove_rmap_pmd")
 int BPF_KPROBE(folio_remove_rmap_pmd, struct folio *folio, struct page *page, struct vm_area_struct *vma)
 {
-	return removed(folio, page, 512, RMP_LEVEL_PMD, vma);
+	return removed(ctx, folio, page, 512, RMP_LEVEL_PMD, vma);
 }

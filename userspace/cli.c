@@ -6,6 +6,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include "json.h"
 #include "rmapctl.h"
 
@@ -68,4 +71,15 @@ int parse_uint(const char *s, uint64_t max, uint64_t *v)
 		return -1;
 	*v = strtoull(s, &end, 0);
 	return errno || *end || *v > max ? -1 : 0;
+}
+
+/* Whether this process holds @cap in its effective set (what the kernel checks, not the uid). */
+bool have_capability(int cap)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
+
+	if (cap < 0 || cap >= 32 * _LINUX_CAPABILITY_U32S_3 || syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[cap / 32].effective & (1U << (cap % 32));
 }

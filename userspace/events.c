@@ -5,6 +5,7 @@
 #include <time.h>
 #include <bpf/btf.h>
 #include "events.h"
+#include "ksyms.h"
 #include "session.h"
 
 /* The names of one of the kernel's enums, from its BTF, looked up once (a BTF search is linear in its types). */
@@ -114,7 +115,7 @@ void event_print(const struct rmp_event *e, int64_t wall_offset_ns, FILE *out)
 	fprintf(out, "\n");
 }
 
-void event_write_json(struct json *j, const struct rmp_event *e)
+void event_write_json(struct json *j, const struct rmp_event *e, const uint64_t *frames, uint32_t nr_frames)
 {
 	char buf[32], comm[RMP_COMM_LEN + 1];
 
@@ -156,6 +157,25 @@ void event_write_json(struct json *j, const struct rmp_event *e)
 			json_string(j, unmap_reason(e->reason));
 		}
 	}
+	if (frames) {
+		char sym[KSYM_NAME_MAX];
+
+		json_key(j, "stack");
+		json_start_array(j);
+		for (uint32_t i = 0; i < nr_frames; i++)
+			json_string(j, ksym_name(frames[i], sym, sizeof(sym)));
+		json_end_array(j);
+	}
 	json_end_object(j);
+}
+
+void event_print_stack(const uint64_t *frames, uint32_t nr_frames, FILE *out)
+{
+	char buf[KSYM_NAME_MAX];
+
+	for (uint32_t i = 0; i < nr_frames; i++)
+		fprintf(out, "        %s\n", ksym_name(frames[i], buf, sizeof(buf)));
+	if (!nr_frames)
+		fprintf(out, "        (no stack)\n");
 }
 

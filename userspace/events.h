@@ -12,6 +12,9 @@
 /* One line; @wall_offset_ns: 0 prints seconds since boot, else what turns CLOCK_MONOTONIC into the wall clock. */
 void event_print(const struct rmp_event *e, int64_t wall_offset_ns, FILE *out);
 void event_print_header(int64_t wall_offset_ns, FILE *out);
-void event_write_json(struct json *j, const struct rmp_event *e);
+/* @frames (NULL: no "stack" key): the kernel stack the event happened on, innermost first. */
+void event_write_json(struct json *j, const struct rmp_event *e, const uint64_t *frames, uint32_t nr_frames);
+/* The kernel stack under an event's line, one indented frame per line. */
+void event_print_stack(const uint64_t *frames, uint32_t nr_frames, FILE *out);
 
 #endif

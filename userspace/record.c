@@ -545,7 +545,7 @@ static void history_emit(void *arg, const struct rmp_event *e)
 
 	out->n++;
 	if (out->j) {
-		event_write_json(out->j, e);
+		event_write_json(out->j, e, NULL, 0);
 	} else {
 		printf("  ");
 		event_print(e, 0, stdout);

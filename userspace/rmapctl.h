@@ -36,5 +36,6 @@ void json_mode_from_args(int argc, char **argv);
 
 /* A whole unsigned number, decimal or 0x hex, at most @max: 0, or -1 for anything else. */
 int parse_uint(const char *s, uint64_t max, uint64_t *v);
+bool have_capability(int cap);
 
 #endif

@@ -4,6 +4,7 @@
  * kernel's BTF, fentry or kprobe hook by hook, and what a session lost.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -317,7 +318,7 @@ static int session_load(struct session *s, const struct request *req, unsigned i
 	struct rmp_config cfg = {
 		.filter_pfn = req->pfn, .vmemmap_base_addr = vmemmap, .filter_pid = req->pid,
 		.filter_by_pfn = req->by_pfn, .want_ringbuf = req->ringbuf, .want_history = req->history,
-		.want_unmap = !!(want & WANT_UNMAP), .want_zap = !!(want & WANT_ZAP),
+		.want_unmap = !!(want & WANT_UNMAP), .want_zap = !!(want & WANT_ZAP), .want_stack = req->stack,
 	};
 	static const char *const mode_names[] = { "fentry", "kprobe", "fentry and kprobe" };
 	int errs[NR_HOOKS] = { 0 };
@@ -414,8 +415,9 @@ int session_open(struct session *s, const struct request *req)
 
 	memset(s, 0, sizeof(*s));
 	libbpf_set_print(libbpf_print);
-	if (geteuid() != 0)
-		return fail(EXIT_PERMISSION, "BPF tracing needs root (CAP_BPF and CAP_PERFMON)");
+	/* what the kernel asks of tracing programs (bpf_capable(), perfmon_capable()), not uid 0 */
+	if (!have_capability(CAP_SYS_ADMIN) && !(have_capability(CAP_BPF) && have_capability(CAP_PERFMON)))
+		return fail(EXIT_PERMISSION, "BPF tracing needs CAP_BPF and CAP_PERFMON (or root)");
 	btf = vmlinux_btf();
 	if (!btf)
 		return fail(EXIT_NO_TRACING, "the kernel has no BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF): "
@@ -426,8 +428,8 @@ int session_open(struct session *s, const struct request *req)
 		return fail(EXIT_PERMISSION, "cannot read /proc/kallsyms (%s): cannot turn pages into PFNs",
 			    strerror(-err));
 	if (!err && vmemmap == 0)
-		return fail(EXIT_PERMISSION, "/proc/kallsyms hides addresses (kernel.kptr_restrict): cannot turn pages "
-			    "into PFNs");
+		return fail(EXIT_PERMISSION, "/proc/kallsyms hides addresses (kernel.kptr_restrict, or no CAP_SYSLOG): "
+			    "cannot turn pages into PFNs");
 	want = kernel_offer(btf, req, present);
 	if (!want)
 		return fail(EXIT_NO_TRACING, "nothing left to trace on this kernel");

@@ -35,6 +35,7 @@ struct request {
 	int attach;		/* -1: auto; else an attach_mode */
 	uint32_t entries;	/* record: PFNs the history map holds */
 	uint32_t ring_mib;	/* trace: the ring buffer's size; 0: RMP_RINGBUF_BYTES */
+	bool stack;		/* trace --stack: each event with its kernel stack */
 };
 
 struct session {

@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "events.h"
+#include "ksyms.h"
 #include "report.h"
 #include "rmapctl.h"
 #include "session.h"
@@ -38,19 +39,28 @@ static int on_event(void *ctx, void *data, size_t len)
 {
 	struct trace_state *st = ctx;
 	const struct rmp_event *e = data;
+	const struct rmp_event_stack *rec = data;
+	const uint64_t *frames = NULL;
+	uint32_t nr_frames = 0;
 	struct json j;
 
 	if (len < sizeof(*e) || e->type < RMP_EV_MIGRATE || e->type > RMP_EV_ZAP)
 		return 0;
+	if (len >= sizeof(*rec)) {
+		frames = (const uint64_t *)rec->frames;
+		nr_frames = rec->nr_frames < RMP_STACK_DEPTH ? rec->nr_frames : RMP_STACK_DEPTH;
+	}
 	/* --comm: the unmaps and zaps in processes of that name (a migration is of a page, not a process) */
 	if (st->comm && (e->type == RMP_EV_MIGRATE || strncmp(e->comm, st->comm, RMP_COMM_LEN)))
 		return 0;
 	st->count[e->type]++;
 	if (st->json) {
 		json_init(&j, stdout);
-		event_write_json(&j, e);
+		event_write_json(&j, e, frames, nr_frames);
 	} else {
 		event_print(e, st->wall_offset_ns, stdout);
+		if (frames)
+			event_print_stack(frames, nr_frames, stdout);
 	}
 	return 0;
 }
@@ -58,13 +68,14 @@ static int on_event(void *ctx, void *data, size_t len)
 static void usage_trace(FILE *out)
 {
 	fprintf(out, "usage: %s trace [--pfn PFN|--pid PID] [--events migrate,unmap,zap] [--duration S] "
-		     "[--comm NAME] [-j|--json-lines] [-T|--wall-clock] [--attach auto|fentry|kprobe] [--buffer MIB] "
-		     "[-v]\n"
+		     "[--comm NAME] [-j|--json-lines] [-T|--wall-clock] [--stack] [--attach auto|fentry|kprobe] "
+		     "[--buffer MIB] [-v]\n"
 		     "  stream unmap and migration events until Ctrl-C, SIGTERM or the duration ends;\n"
 		     "  default events: migrate,unmap (zap, every munmap/MADV_DONTNEED/exit, is noisy);\n"
 		     "  attach: fentry/fexit, or kprobes where the kernel has no BPF trampolines (auto);\n"
 		     "  buffer: the ring buffer's size in MiB, a power of two (default %d): more rides out bursts;\n"
-		     "  comm: only the unmaps and zaps in processes of that name; -T: wall-clock times\n",
+		     "  comm: only the unmaps and zaps in processes of that name; -T: wall-clock times;\n"
+		     "  stack: each event with the kernel stack it happened on (why did it move? who unmapped it?)\n",
 		prog, RMP_RINGBUF_BYTES >> 20);
 }
 
@@ -80,6 +91,7 @@ int cmd_trace(int argc, char **argv)
 		{ "buffer", required_argument, NULL, 'b' },
 		{ "comm", required_argument, NULL, 'c' },
 		{ "wall-clock", no_argument, NULL, 'T' },
+		{ "stack", no_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -138,6 +150,9 @@ int cmd_trace(int argc, char **argv)
 		case 'T':
 			wall = true;
 			break;
+		case 'S':
+			req.stack = true;
+			break;
 		case 'v':
 			trace_verbose++;
 			break;
@@ -153,6 +168,10 @@ int cmd_trace(int argc, char **argv)
 	if (optind != argc)
 		return fail_usage(usage_trace);
 	req.pid = (uint32_t)pid;
+	if (req.stack && (err = ksyms_load()))
+		return fail(err == -EPERM || err == -EACCES ? EXIT_PERMISSION : EXIT_FAILURE_,
+			    "--stack: cannot name kernel addresses: /proc/kallsyms %s", err == -EPERM ?
+			    "hides them (kernel.kptr_restrict, or no CAP_SYSLOG)" : strerror(-err));
 	rc = session_open(&s, &req);
 	if (rc)
 		return rc;

@@ -27,6 +27,8 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
+#include <sys/prctl.h>
+#include <linux/capability.h>
 #include "oracle.h"
 #include "../../bpf/rmap_trace.h"
 
@@ -2004,6 +2006,72 @@ static void scenario_trace_zap(void)
 	       matched);
 }
 
+/* trace --stack: each zap of a munmap comes with the kernel stack it happened on, through munmap's unmap_vmas(). */
+static void scenario_trace_zap_stack(void)
+{
+	static struct event ev[4 * TRACE_PAGES];
+	char pid[16], cmd[512], *p = map_anon(TRACE_PAGES * PAGE);
+	const char *args[] = { "--pid", pid, "--events", "zap", "--stack", NULL };
+	bool ok;
+
+	fill(p, TRACE_PAGES * PAGE, 29);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (!trace_start(args)) {
+		result(false, "trace-zap-stack: rmapctl trace --stack starts");
+		munmap(p, TRACE_PAGES * PAGE);
+		return;
+	}
+	munmap(p, TRACE_PAGES * PAGE);
+	trace_stop("trace-zap-stack", ev, sizeof(ev) / sizeof(ev[0]));
+	snprintf(cmd, sizeof(cmd), "jq -s -e --argjson pid %d --argjson n %d '[.[:-1][] | select(.event == \"zap\" "
+		 "and .pid == $pid)] | length == $n and all(.stack | any(startswith(\"unmap_vmas+\")) and "
+		 "any(test(\"munmap\")))' <" TRACE_OUT " >/dev/null", getpid(), TRACE_PAGES);
+	ok = system(cmd) == 0;
+	result(ok, "trace-zap-stack: munmap of %d pages: each zap's stack has unmap_vmas() and munmap", TRACE_PAGES);
+	if (!ok)
+		printf("  %s", slurp(TRACE_OUT));
+}
+
+/*
+ * A loss forced and counted: the consumer stopped (SIGSTOP) while more zaps than its 1 MiB ring holds happen,
+ * then resumed. Every zap is either delivered or counted as lost to a full ring, to the event.
+ */
+#define RING_FULL_PAGES 32768
+
+static void scenario_trace_ring_full(void)
+{
+	char pid[16], cmd[512], *p = map_anon((size_t)RING_FULL_PAGES * PAGE);
+	const char *args[] = { "--pid", pid, "--events", "zap", "--buffer", "1", NULL };
+	int status;
+	bool ok;
+
+	madvise(p, (size_t)RING_FULL_PAGES * PAGE, MADV_NOHUGEPAGE);
+	fill(p, (size_t)RING_FULL_PAGES * PAGE, 23);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (!trace_start(args)) {
+		result(false, "trace-ring-full: rmapctl trace starts");
+		munmap(p, (size_t)RING_FULL_PAGES * PAGE);
+		return;
+	}
+	kill(tracer, SIGSTOP);
+	munmap(p, (size_t)RING_FULL_PAGES * PAGE);
+	kill(tracer, SIGCONT);
+	sleep(1);
+	kill(tracer, SIGTERM);
+	waitpid(tracer, &status, 0);
+	result(WIFEXITED(status) && WEXITSTATUS(status) == 0, "trace-ring-full: rmapctl trace exits 0 on SIGTERM");
+	/* this process does nothing else between the stop and the resume: every zap of its pid is one of those */
+	snprintf(cmd, sizeof(cmd), "jq -s -e --argjson pid %d --argjson n %d "
+		 "'.[-1].summary.lost_by_cause.ring_buffer_full as $lost | $lost > 0 and $lost == .[-1].summary.lost "
+		 "and ([.[:-1][] | select(.event == \"zap\" and .pid == $pid)] | length) + $lost == $n' "
+		 "<" TRACE_OUT " >/dev/null", getpid(), RING_FULL_PAGES);
+	ok = system(cmd) == 0;
+	result(ok, "trace-ring-full: %d zaps with the consumer stopped: each one delivered or counted lost to the "
+	       "full ring", RING_FULL_PAGES);
+	if (!ok)
+		printf("  %s", slurp(TRACE_ERR));
+}
+
 /* A process that exits: its mm is torn down after it left it, and the zaps still name it. */
 static void exit_step(int n, void *arg)
 {
@@ -2402,6 +2470,8 @@ static const struct scenario {
 	{ "trace-move-all", "trace", scenario_trace_move_all },
 	{ "trace-pageout", "trace", scenario_trace_pageout },
 	{ "trace-zap", "trace", scenario_trace_zap },
+	{ "trace-zap-stack", "trace", scenario_trace_zap_stack },
+	{ "trace-ring-full", "trace", scenario_trace_ring_full },
 	{ "trace-exit-zap", "trace", scenario_trace_exit_zap },
 	{ "trace-exit-zap-elsewhere", "trace", scenario_trace_exit_zap_elsewhere },
 	{ "trace-hwpoison", "trace", scenario_trace_hwpoison },
@@ -2489,6 +2559,52 @@ static int hog_trampoline(const char *func)
 	return 0;
 }
 
+/*
+ * Run @argv as nobody holding only the capabilities in @list (bpf,perfmon,syslog,sys_admin), as ambient
+ * capabilities, which survive the exec: what a non-root tracer set up with capabilities has.
+ */
+static int as_nobody_with_caps(const char *list, char **argv)
+{
+	static const struct { const char *name; int cap; } known[] = {
+		{ "bpf", CAP_BPF }, { "perfmon", CAP_PERFMON }, { "syslog", CAP_SYSLOG }, { "sys_admin", CAP_SYS_ADMIN },
+	};
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
+	char buf[128], *save, *tok;
+	int caps[8], n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok && n < 8; tok = strtok_r(NULL, ",", &save)) {
+		size_t k;
+
+		for (k = 0; k < sizeof(known) / sizeof(known[0]) && strcmp(tok, known[k].name); k++)
+			;
+		if (k == sizeof(known) / sizeof(known[0])) {
+			fprintf(stderr, "rmaptest as-nobody-with-caps: unknown capability %s\n", tok);
+			return 2;
+		}
+		caps[n++] = known[k].cap;
+	}
+	for (int i = 0; i < n; i++) {
+		data[caps[i] / 32].effective |= 1U << (caps[i] % 32);
+		data[caps[i] / 32].permitted |= 1U << (caps[i] % 32);
+		data[caps[i] / 32].inheritable |= 1U << (caps[i] % 32);
+	}
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) || setgroups(0, NULL) || setgid(65534) || setuid(65534) ||
+	    syscall(SYS_capset, &hdr, data)) {
+		perror("rmaptest as-nobody-with-caps");
+		return 2;
+	}
+	for (int i = 0; i < n; i++)
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, caps[i], 0, 0)) {
+			perror("rmaptest as-nobody-with-caps: ambient");
+			return 2;
+		}
+	execvp(argv[0], argv);
+	perror("rmaptest as-nobody-with-caps: exec");
+	return 127;
+}
+
 int main(int argc, char **argv)
 {
 	const size_t n = sizeof(scenarios) / sizeof(scenarios[0]);
@@ -2504,6 +2620,8 @@ int main(int argc, char **argv)
 		perror("rmaptest as-nobody: exec");
 		return 127;
 	}
+	if (argc >= 4 && !strcmp(argv[1], "as-nobody-with-caps"))
+		return as_nobody_with_caps(argv[2], argv + 3);
 	if (argc == 4 && !strcmp(argv[1], "pfn-of")) {
 		printf("0x%llx\n", (unsigned long long)pfn_of(atoi(argv[2]), (void *)strtoul(argv[3], NULL, 0)));
 		return 0;

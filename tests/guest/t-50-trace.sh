@@ -41,6 +41,11 @@ expect_exit "record: unknown subcommand is a usage error" 2 rmapctl record begin
 expect_exit "record: stop takes no options" 2 rmapctl record stop --events zap
 expect_exit "record stop when stopped succeeds" 0 rmapctl record stop
 expect_exit "trace as nobody is refused" 4 rmaptest as-nobody rmapctl trace --duration 1
+# what the kernel asks for, not uid 0: CAP_BPF and CAP_PERFMON, and CAP_SYSLOG to read vmemmap_base
+expect_exit "trace as nobody with CAP_BPF, CAP_PERFMON and CAP_SYSLOG traces" 0 \
+	rmaptest as-nobody-with-caps bpf,perfmon,syslog rmapctl trace --duration 1
+expect_exit "trace as nobody with CAP_BPF and CAP_SYSLOG but no CAP_PERFMON is refused" 4 \
+	rmaptest as-nobody-with-caps bpf,syslog rmapctl trace --duration 1
 
 # One hook the kernel refuses: its BPF trampoline filled by another tool. By default that hook alone falls back
 # to its kprobe and everything still traces; with --attach fentry its events are dropped, said, and the rest
@@ -93,10 +98,19 @@ else
 	fail "trace -T: a header, then wall-clock times"
 fi
 expect_exit "trace --comm with a name longer than a comm is a usage error" 2 rmapctl trace --comm 0123456789abcdefg
+trace_cats --stack --events zap --comm cat
+if head -1 /tmp/c.out | grep -q '^TIME' && grep -qE '^ +unmap_vmas\+0x' /tmp/c.out && grep -qE '^ +.*exit_mmap' /tmp/c.out
+then
+	pass "trace --stack: exiting cats' zaps each under their kernel stack (exit_mmap, unmap_vmas)"
+else
+	head -20 /tmp/c.out
+	fail "trace --stack: exiting cats' zaps each under their kernel stack"
+fi
 
 run_group trace "tracing scenarios"
 # the same triggers through kprobes, the fallback for kernels without BPF trampolines
 check "load for the tracing scenarios through kprobes" load_module
-TRACE_ATTACH=kprobe rmaptest trace-move trace-move-all trace-pageout trace-record trace-exit-zap-elsewhere
+TRACE_ATTACH=kprobe rmaptest trace-move trace-move-all trace-pageout trace-record trace-exit-zap-elsewhere \
+	trace-zap-stack
 check "unload after the tracing scenarios through kprobes" unload_module
 swapoff /dev/ram0 2>/dev/null

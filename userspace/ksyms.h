@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Kernel addresses to "function+0xoff", from /proc/kallsyms (ksyms.c): trace --stack's frames. */
+#ifndef RMAPCTL_KSYMS_H
+#define RMAPCTL_KSYMS_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* Room for a name ksym_name() writes: the kernel's longest symbol (KSYM_NAME_LEN), its module, an offset. */
+#define KSYM_NAME_MAX 640
+
+/* Read /proc/kallsyms's text symbols; 0, or a negative errno (addresses hidden: -EPERM). */
+int ksyms_load(void);
+/* "function+0x1a" ("function [module]+0x1a" in a module), or the bare address when no symbol covers it. */
+const char *ksym_name(uint64_t addr, char *buf, size_t len);
+#endif
