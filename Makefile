@@ -10,7 +10,8 @@ USER_CFLAGS := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -DRMAPCTL_VERSION='"
 USER_SRCS := userspace/report.c userspace/json.c
 USER_HDRS := $(wildcard userspace/*.h)
 RMAPCTL_SRCS := userspace/rmapctl.c userspace/cli.c userspace/session.c userspace/events.c userspace/trace.c \
-	userspace/record.c userspace/history.c userspace/ksyms.c $(USER_SRCS)
+	userspace/record.c userspace/history.c userspace/ksyms.c \
+	userspace/probe.c userspace/range.c userspace/vaddr.c $(USER_SRCS)
 RMAPCTL_DEPS := $(RMAPCTL_SRCS) $(USER_HDRS) module/rmap_probe.h bpf/rmap_trace.h $(BUILD)/bpf/rmap_trace.skel.h
 RMAPCTL_CFLAGS := $(USER_CFLAGS) -I$(BUILD)/bpf -Ibpf
 BPF_LIBS := -lbpf -lelf -lz
@@ -24,7 +25,7 @@ BPF_OBJS := $(addprefix $(BUILD)/bpf/,maps.bpf.o migrate.bpf.o unmap.bpf.o)
 RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
 DEFAULT_LINE ?= 6.1
 
-.PHONY: all module rmapctl guest-progs unit check check-fresh check-debug stress demo deps checkpatch clean
+.PHONY: all module rmapctl guest-progs unit check check-fresh check-debug stress demo deps checkpatch clean install
 
 all: module rmapctl
 
@@ -83,9 +84,23 @@ $(BUILD)/unit/test_history: tests/unit/test_history.c userspace/history.c usersp
 	@mkdir -p $(BUILD)/unit
 	$(CC) $(CFLAGS) $(USER_CFLAGS) -Ibpf -o $@ tests/unit/test_history.c userspace/history.c
 
-unit: $(BUILD)/unit/test_report $(BUILD)/unit/test_history
+$(BUILD)/unit/test_range: tests/unit/test_range.c userspace/probe.c userspace/cli.c $(USER_SRCS) $(USER_HDRS)
+	@mkdir -p $(BUILD)/unit
+	$(CC) $(CFLAGS) $(USER_CFLAGS) -o $@ tests/unit/test_range.c userspace/probe.c userspace/cli.c $(USER_SRCS)
+
+unit: $(BUILD)/unit/test_report $(BUILD)/unit/test_history $(BUILD)/unit/test_range
 	$(BUILD)/unit/test_report
 	$(BUILD)/unit/test_history
+	$(BUILD)/unit/test_range
+	tests/unit/test-install.sh
+
+# rmapctl where a Debian admin looks for it: the program, its manual page and its bash completion.
+PREFIX ?= /usr/local
+DESTDIR ?=
+install: $(BUILD)/rmapctl
+	install -D -m 0755 $(BUILD)/rmapctl $(DESTDIR)$(PREFIX)/sbin/rmapctl
+	install -D -m 0644 doc/rmapctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/rmapctl.8
+	install -D -m 0644 doc/rmapctl.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/rmapctl
 
 # Everything: host unit tests, then every kernel line's guest suite. KERNELS= narrows the lines.
 check:

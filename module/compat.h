@@ -195,4 +195,27 @@ static inline bool rmp_pmd_soft_dirty(pmd_t pmd)
 #endif
 }
 
+/*
+ * The number of buddy orders: 6.8 ("mm, treewide: introduce NR_PAGE_ORDERS") named it; 6.4 ("mm: make
+ * MAX_ORDER inclusive") made MAX_ORDER the top order; before, as on 6.1, orders run 0 to MAX_ORDER - 1.
+ */
+#ifdef NR_PAGE_ORDERS
+#define RMP_NR_PAGE_ORDERS	NR_PAGE_ORDERS
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define RMP_NR_PAGE_ORDERS	(MAX_ORDER + 1)
+#else
+#define RMP_NR_PAGE_ORDERS	MAX_ORDER
+#endif
+
+/*
+ * A free buddy block's order, read without the zone lock: mm/internal.h's buddy_order_unsafe(), which is not
+ * in the headers. Every line keeps it in the head page's ->private (set_buddy_order() is
+ * set_page_private(page, order)). It can be stale or torn: callers bound it to a valid order and an aligned
+ * block containing the PFN (as compaction does), so a wrong value can only misjudge that one block.
+ */
+static inline unsigned long rmp_buddy_order_unsafe(struct page *page)
+{
+	return READ_ONCE(page->private);
+}
+
 #endif /* RMAP_PROBE_COMPAT_H */

@@ -3,8 +3,14 @@
  * The debugfs interface of rmap_probe: /sys/kernel/debug/rmap_probe/.
  *
  *   version  the module's version
- *   query    write a PFN (decimal, or hex with 0x), read the report back. Each open file has its own query,
- *            so concurrent users never see each other's answers. The format is in README.md.
+ *   query    write a PFN (decimal, or hex with 0x), read the report back; or write "range START END" and
+ *            read the reports of every PFN in [START, END) that is neither free nor a hole, then a closing
+ *            range_done line. Each open file has its own query, so concurrent users never see each other's
+ *            answers. The format is in README.md.
+ *
+ * A range is answered as it is read, a batch of pages per read(): the work and text of one read are bounded,
+ * a signal ends it (the read restarts where the range was), and no lock but this file's own is held between
+ * (or during) the queries of a batch.
  *
  * Who maps which physical page is sensitive (it helps Rowhammer-style attacks), so the files are root's and
  * opening the query needs CAP_SYS_ADMIN, as /proc/<pid>/pagemap's PFNs do.
@@ -15,21 +21,31 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include "rmap_probe.h"
 
 #define RMP_REQUEST_MAX 64
+/*
+ * Pages a range reports per read(), and the text they may take: bounded work and memory per system call (a
+ * page mapped thousands of times has a long report), few enough to answer a signal soon.
+ */
+#define RMP_RANGE_BATCH 64
+#define RMP_RANGE_TEXT (1 << 20)
 
 static struct dentry *rmap_probe_dir;
 
-/* One open query file: the last answer, formatted. */
+/* One open query file: the last answer, formatted; for a range, its batch being read and where it is. */
 struct rmp_query_file {
 	struct mutex lock;	/* one request at a time per file */
 	struct rmp_report report;
 	struct rmp_text text;
 	bool answered;
+	bool ranging;		/* a range request: text is the current batch, read up to text_off */
+	size_t text_off;
+	struct rmp_range range;
 };
 
 static int query_open(struct inode *inode, struct file *file)
@@ -67,12 +83,36 @@ static bool rmp_all_digits(const char *s, unsigned int base)
 	return true;
 }
 
-/* "123" or "0x7b", with an optional newline; no sign, no octal, no NUL bytes. */
-static int rmp_parse_pfn(const char __user *ubuf, size_t count, unsigned long *pfn)
+/* "123" or "0x7b": no sign, no octal. */
+static int rmp_parse_number(char *s, unsigned long *v)
 {
-	char buf[RMP_REQUEST_MAX + 1];
 	unsigned int base = 10;
-	char *s;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		s += 2;
+		base = 16;
+	}
+	/* digits only: kstrtoul() would also take a sign, and "0x" again after ours ("0x0x1f") */
+	if (!rmp_all_digits(s, base))
+		return -EINVAL;
+	return kstrtoul(s, base, v);
+}
+
+/* One past the highest PFN this machine's physical address space can hold. */
+static unsigned long rmp_pfn_limit(void)
+{
+	return 1UL << (MAX_PHYSMEM_BITS - PAGE_SHIFT);
+}
+
+/*
+ * A request: a PFN, or "range START END" (END excluded, START below it), with an optional newline; single
+ * spaces between words, no NUL bytes. @range is set for a range.
+ */
+static int rmp_parse_request(const char __user *ubuf, size_t count, unsigned long *pfn, struct rmp_range *range,
+			     bool *is_range)
+{
+	char buf[RMP_REQUEST_MAX + 1], *s, *start, *end;
+	int ret;
 
 	if (count == 0 || count > RMP_REQUEST_MAX)
 		return -EINVAL;
@@ -82,29 +122,51 @@ static int rmp_parse_pfn(const char __user *ubuf, size_t count, unsigned long *p
 		return -EINVAL;
 	buf[count] = '\0';
 	s = strim(buf);
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		s += 2;
-		base = 16;
-	}
-	/* digits only: kstrtoul() would also take a sign, and "0x" again after ours ("0x0x1f") */
-	if (!rmp_all_digits(s, base))
+	*is_range = !strncmp(s, "range ", 6);
+	if (!*is_range)
+		return rmp_parse_number(s, pfn);
+	start = s + 6;
+	end = strchr(start, ' ');
+	if (!end)
 		return -EINVAL;
-	return kstrtoul(s, base, pfn);
+	*end++ = '\0';
+	memset(range, 0, sizeof(*range));
+	ret = rmp_parse_number(start, &range->start) ?: rmp_parse_number(end, &range->end);
+	if (ret)
+		return ret;
+	if (range->start >= range->end)
+		return -EINVAL;
+	if (range->end > rmp_pfn_limit())
+		return -ERANGE;
+	range->next = range->start;
+	return 0;
 }
 
 static ssize_t query_write(struct file *file, const char __user *ubuf, size_t count, loff_t *ppos)
 {
 	struct rmp_query_file *q = file->private_data;
+	struct rmp_range range;
 	unsigned long pfn;
+	bool is_range;
 	int ret;
 
-	ret = rmp_parse_pfn(ubuf, count, &pfn);
+	ret = rmp_parse_request(ubuf, count, &pfn, &range, &is_range);
 	if (ret)
 		return ret;
 	/* killable: another writer on this file may be in a long KSM search */
 	if (mutex_lock_killable(&q->lock))
 		return -EINTR;
 	q->answered = false;
+	q->ranging = false;
+	if (is_range) {
+		/* answered as it is read */
+		q->range = range;
+		q->ranging = true;
+		q->text.len = 0;
+		q->text_off = 0;
+		mutex_unlock(&q->lock);
+		return count;
+	}
 	ret = rmp_query(pfn, &q->report);
 	if (!ret) {
 		q->text.len = 0;
@@ -120,6 +182,115 @@ static ssize_t query_write(struct file *file, const char __user *ubuf, size_t co
 	return ret ?: count;
 }
 
+/*
+ * The range's next batch into q->text: up to RMP_RANGE_BATCH reports, and at its end the closing line. Holes
+ * and free blocks in between are skipped without a report, however many (each step is cheap and rescheduled).
+ * A report is added whole or not at all: on an error the batch so far is read first, and the PFN that failed
+ * is asked again by the next read, which then returns the error if it persists.
+ */
+static int rmp_range_fill(struct rmp_query_file *q)
+{
+	struct rmp_range *range = &q->range;
+	unsigned int reports = 0;
+	unsigned long skip;
+	size_t before;
+	bool hole;
+	int ret = 0;
+
+	q->text.len = 0;
+	q->text.err = 0;
+	q->text_off = 0;
+	while (range->next < range->end && reports < RMP_RANGE_BATCH && q->text.len < RMP_RANGE_TEXT) {
+		cond_resched();
+		/* any signal: the batch so far is read, or the read restarts (the range resumes where it was) */
+		if (signal_pending(current)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		skip = rmp_range_skip(range->next, range->end, &hole);
+		if (skip) {
+			if (hole)
+				range->holes += skip;
+			else
+				range->free += skip;
+			range->next += skip;
+			continue;
+		}
+		ret = rmp_query(range->next, &q->report);
+		if (ret == -ENXIO) {
+			range->holes++;	/* offlined since the look */
+			range->next++;
+			ret = 0;
+			continue;
+		}
+		if (ret == -EINTR || ret == -ENOMEM)
+			break;
+		before = q->text.len;
+		if (ret)
+			rmp_format_error(&q->text, range->next, ret);
+		else
+			rmp_format(&q->text, &q->report);
+		ret = q->text.err;
+		if (ret) {
+			q->text.len = before;
+			q->text.err = 0;
+			if (reports)
+				break;	/* read what there is; this page again on the next read */
+			/* no room for this page's report alone: say so, and go on rather than ask it forever */
+			rmp_format_error(&q->text, range->next, ret);
+			ret = q->text.err;
+			if (ret) {
+				q->text.len = before;
+				q->text.err = 0;
+				break;
+			}
+		}
+		range->reported++;
+		range->next++;
+		reports++;
+	}
+	if (!ret && range->next >= range->end && !range->done) {
+		before = q->text.len;
+		rmp_format_range_done(&q->text, range);
+		ret = q->text.err;
+		if (ret) {
+			q->text.len = before;
+			q->text.err = 0;
+		} else {
+			range->done = true;
+		}
+	}
+	return q->text.len ? 0 : ret;
+}
+
+/* A range's answer: the rest of the current batch, or the next one; 0 (end of file) after the closing line. */
+static ssize_t rmp_range_read(struct rmp_query_file *q, char __user *ubuf, size_t count)
+{
+	size_t n;
+	int ret;
+
+	if (q->text_off == q->text.len) {
+		if (q->range.done)
+			return 0;
+		ret = rmp_range_fill(q);
+		if (ret)
+			return ret;
+	}
+	n = min(count, q->text.len - q->text_off);
+	if (copy_to_user(ubuf, q->text.buf + q->text_off, n))
+		return -EFAULT;
+	q->text_off += n;
+	/* a batch that grew the buffer past its budget (one huge report) does not keep it for the next */
+	if (q->text_off == q->text.len && q->text.cap > 2 * RMP_RANGE_TEXT) {
+		kvfree(q->text.buf);
+		q->text.buf = NULL;
+		q->text.len = 0;
+		q->text.cap = 0;
+		q->text_off = 0;
+	}
+	return n;
+}
+
 static ssize_t query_read(struct file *file, char __user *ubuf, size_t count, loff_t *ppos)
 {
 	struct rmp_query_file *q = file->private_data;
@@ -127,7 +298,9 @@ static ssize_t query_read(struct file *file, char __user *ubuf, size_t count, lo
 
 	if (mutex_lock_killable(&q->lock))
 		return -EINTR;
-	if (q->answered)
+	if (q->ranging)
+		ret = rmp_range_read(q, ubuf, count);
+	else if (q->answered)
 		ret = simple_read_from_buffer(ubuf, count, ppos, q->text.buf, q->text.len);
 	else
 		ret = -ENODATA;	/* write a PFN first */

@@ -21,7 +21,7 @@ static __printf(2, 3) void rmp_printf(struct rmp_text *t, const char *fmt, ...)
 	va_end(args);
 	if (t->len + need + 1 > t->cap) {
 		size_t cap = max(2 * t->cap, t->len + need + 1);
-		char *buf = kvmalloc(cap, GFP_KERNEL);
+		char *buf = kvmalloc(cap, GFP_KERNEL | __GFP_NOWARN);
 
 		if (!buf) {
 			t->err = -ENOMEM;
@@ -87,4 +87,17 @@ void rmp_format(struct rmp_text *t, const struct rmp_report *r)
 		rmp_print_escaped(t, r->note);
 	}
 	rmp_printf(t, "\n");
+}
+
+/* A page of a range that has no report: the query's error (E2BIG: more mappings than a report holds). */
+void rmp_format_error(struct rmp_text *t, unsigned long pfn, int err)
+{
+	rmp_printf(t, "error pfn=0x%lx errno=%d\n", pfn, -err);
+}
+
+/* The last line of a range's answer: what became of each of its PFNs. */
+void rmp_format_range_done(struct rmp_text *t, const struct rmp_range *range)
+{
+	rmp_printf(t, "range_done start=0x%lx end=0x%lx reported=%lu free=%lu holes=%lu\n", range->start,
+		   range->end, range->reported, range->free, range->holes);
 }

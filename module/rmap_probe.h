@@ -93,6 +93,19 @@ struct rmp_text {
 
 void rmp_format(struct rmp_text *t, const struct rmp_report *r);
 
+/* A range request's progress: [start, end), the next PFN to look at, and what became of those before it. */
+struct rmp_range {
+	unsigned long start, end, next;
+	unsigned long reported, free, holes;
+	bool done;			/* the closing line is written */
+};
+
+void rmp_format_error(struct rmp_text *t, unsigned long pfn, int err);
+void rmp_format_range_done(struct rmp_text *t, const struct rmp_range *range);
+
+/* range.c: PFNs not worth a report (holes, free blocks), skipped a block at a time */
+unsigned long rmp_range_skip(unsigned long pfn, unsigned long end, bool *hole);
+
 int rmap_probe_debugfs_init(void);
 void rmap_probe_debugfs_exit(void);
 

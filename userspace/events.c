@@ -178,4 +178,3 @@ void event_print_stack(const uint64_t *frames, uint32_t nr_frames, FILE *out)
 	if (!nr_frames)
 		fprintf(out, "        (no stack)\n");
 }
-

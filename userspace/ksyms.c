@@ -4,6 +4,7 @@
  * searched by address (an address belongs to the nearest symbol at or below it).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 struct ksym {
 	uint64_t addr;
 	char *name;	/* "function" or "function [module]" */
+	bool bpf;	/* a BPF program or trampoline */
 };
 
 static struct ksym *syms;
@@ -24,11 +26,21 @@ static int by_addr(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+static void ksyms_free(void)
+{
+	for (size_t i = 0; i < nr_syms; i++)
+		free(syms[i].name);
+	free(syms);
+	syms = NULL;
+	nr_syms = 0;
+}
+
 int ksyms_load(void)
 {
 	char line[KSYM_NAME_MAX], name[512], module[96], type;
 	unsigned long long addr;
 	size_t cap = 0;
+	int err = 0;
 	FILE *f;
 
 	if (syms)
@@ -40,39 +52,48 @@ int ksyms_load(void)
 		int n = sscanf(line, "%llx %c %511s %95s", &addr, &type, name, module);
 		struct ksym *s;
 
-		if (n < 3 || (type != 't' && type != 'T'))
+		/* text: global, local and weak functions; BPF programs and trampolines are t [bpf] */
+		if (n < 3 || !strchr("tTwW", type))
 			continue;
 		if (nr_syms == cap) {
 			cap = cap ? 2 * cap : 65536;
 			s = realloc(syms, cap * sizeof(*syms));
-			if (!s)
+			if (!s) {
+				err = -ENOMEM;
 				break;
+			}
 			syms = s;
 		}
 		s = &syms[nr_syms];
 		s->addr = addr;
-		if (n == 4)
-			s->name = malloc(strlen(name) + strlen(module) + 2);
-		else
-			s->name = strdup(name);
-		if (!s->name)
+		s->bpf = n == 4 && !strcmp(module, "[bpf]");
+		s->name = n == 4 ? malloc(strlen(name) + strlen(module) + 2) : strdup(name);
+		if (!s->name) {
+			err = -ENOMEM;
 			break;
+		}
 		if (n == 4)
 			sprintf(s->name, "%s %s", name, module);
 		nr_syms++;
 	}
 	fclose(f);
-	if (nr_syms && syms[nr_syms - 1].addr == 0)
-		return -EPERM;	/* kptr_restrict or no CAP_SYSLOG: every address reads 0 */
+	if (!err && nr_syms && syms[nr_syms - 1].addr == 0)
+		err = -EPERM;	/* kptr_restrict or no CAP_SYSLOG: every address reads 0 */
+	if (!err && !nr_syms)
+		err = -ENOENT;
+	if (err) {
+		ksyms_free();
+		return err;
+	}
 	qsort(syms, nr_syms, sizeof(*syms), by_addr);
-	return nr_syms ? 0 : -ENOENT;
+	return 0;
 }
 
-const char *ksym_name(uint64_t addr, char *buf, size_t len)
+/* The symbol @addr is in: the last one at or below it; NULL below the first. */
+static const struct ksym *ksym_of(uint64_t addr)
 {
 	size_t lo = 0, hi = nr_syms;
 
-	/* the last symbol at or below addr */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -81,9 +102,31 @@ const char *ksym_name(uint64_t addr, char *buf, size_t len)
 		else
 			hi = mid;
 	}
-	if (lo == 0)
+	return lo ? &syms[lo - 1] : NULL;
+}
+
+bool ksym_is_bpf(uint64_t addr)
+{
+	const struct ksym *s = ksym_of(addr);
+
+	return s && s->bpf;
+}
+
+const char *ksym_name(uint64_t addr, char *buf, size_t len)
+{
+	const struct ksym *s = ksym_of(addr);
+	const char *mod;
+
+	if (!s) {
 		snprintf(buf, len, "0x%llx", (unsigned long long)addr);
+		return buf;
+	}
+	/* "function+0x1a", or in a module "function+0x1a [module]", as the kernel's own stack dumps print */
+	mod = strchr(s->name, ' ');
+	if (mod)
+		snprintf(buf, len, "%.*s+0x%llx%s", (int)(mod - s->name), s->name,
+			 (unsigned long long)(addr - s->addr), mod);
 	else
-		snprintf(buf, len, "%s+0x%llx", syms[lo - 1].name, (unsigned long long)(addr - syms[lo - 1].addr));
+		snprintf(buf, len, "%s+0x%llx", s->name, (unsigned long long)(addr - s->addr));
 	return buf;
 }

@@ -18,6 +18,7 @@ enum {
 	EXIT_PERMISSION = 4,
 	EXIT_BAD_PFN = 5,	/* the kernel has no page we can report at that PFN */
 	EXIT_NO_TRACING = 6,	/* trace/record: no BTF, or none of the events asked for can be traced here */
+	EXIT_NOT_FOUND = 7,	/* vaddr: no such process, or the address is not mapped or its page not present */
 };
 
 /*

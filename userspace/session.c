@@ -405,8 +405,31 @@ static int session_load(struct session *s, const struct request *req, unsigned i
  * trampolines), or its kprobe where the kernel refuses that trampoline; and kprobes throughout when the kernel
  * refuses the fentry programs themselves (no trampolines at all), saying so.
  */
+/*
+ * kprobes attach through perf_event_open(), which a perf_event_paranoid above 2 (Debian's default 3,
+ * CONFIG_SECURITY_PERF_EVENTS_RESTRICT) refuses to anyone without CAP_SYS_ADMIN, CAP_PERFMON or not. The
+ * paranoid level, or -1 when kprobes are open to this process.
+ */
+static int kprobes_refused(void)
+{
+	int level = -1;
+	FILE *f;
+
+	if (have_capability(CAP_SYS_ADMIN))
+		return -1;
+	f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
+	if (f) {
+		if (fscanf(f, "%d", &level) != 1)
+			level = -1;
+		fclose(f);
+	}
+	return level > 2 ? level : -1;
+}
+
 int session_open(struct session *s, const struct request *req)
 {
+	enum attach_mode mode = req->attach < 0 ? ATTACH_AUTO : (enum attach_mode)req->attach;
+	int paranoid = kprobes_refused();
 	bool present[NR_HOOKS];
 	uint64_t vmemmap = 0;
 	unsigned int want;
@@ -433,9 +456,17 @@ int session_open(struct session *s, const struct request *req)
 	want = kernel_offer(btf, req, present);
 	if (!want)
 		return fail(EXIT_NO_TRACING, "nothing left to trace on this kernel");
-	rc = session_load(s, req, want, present, req->attach < 0 ? ATTACH_AUTO : (enum attach_mode)req->attach,
-			  vmemmap);
-	if (rc == EXIT_FAILURE_ && req->attach < 0) {
+	if (paranoid >= 0 && mode == ATTACH_KPROBE)
+		return fail(EXIT_PERMISSION, "kprobes need CAP_SYS_ADMIN here (kernel.perf_event_paranoid is %d): "
+			    "use --attach fentry, or run as root", paranoid);
+	if (paranoid >= 0 && mode == ATTACH_AUTO) {
+		mode = ATTACH_FENTRY;	/* a hook without its trampoline is dropped, and said */
+		if (trace_verbose)
+			fprintf(stderr, "%s: no kprobes without CAP_SYS_ADMIN (kernel.perf_event_paranoid is %d): "
+				"fentry only\n", prog, paranoid);
+	}
+	rc = session_load(s, req, want, present, mode, vmemmap);
+	if (rc == EXIT_FAILURE_ && req->attach < 0 && paranoid < 0) {
 		fprintf(stderr, "%s: falling back to kprobes\n", prog);
 		rc = session_load(s, req, want, present, ATTACH_KPROBE, vmemmap);
 	}

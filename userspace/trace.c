@@ -49,6 +49,11 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (len >= sizeof(*rec)) {
 		frames = (const uint64_t *)rec->frames;
 		nr_frames = rec->nr_frames < RMP_STACK_DEPTH ? rec->nr_frames : RMP_STACK_DEPTH;
+		/* an fentry program's stack starts in itself and its trampoline: start at the hooked function */
+		while (nr_frames && ksym_is_bpf(frames[0])) {
+			frames++;
+			nr_frames--;
+		}
 	}
 	/* --comm: the unmaps and zaps in processes of that name (a migration is of a page, not a process) */
 	if (st->comm && (e->type == RMP_EV_MIGRATE || strncmp(e->comm, st->comm, RMP_COMM_LEN)))
@@ -168,13 +173,16 @@ int cmd_trace(int argc, char **argv)
 	if (optind != argc)
 		return fail_usage(usage_trace);
 	req.pid = (uint32_t)pid;
-	if (req.stack && (err = ksyms_load()))
-		return fail(err == -EPERM || err == -EACCES ? EXIT_PERMISSION : EXIT_FAILURE_,
-			    "--stack: cannot name kernel addresses: /proc/kallsyms %s", err == -EPERM ?
-			    "hides them (kernel.kptr_restrict, or no CAP_SYSLOG)" : strerror(-err));
 	rc = session_open(&s, &req);
 	if (rc)
 		return rc;
+	/* once the programs are loaded: their own frames are then named, and left out */
+	if (req.stack && (err = ksyms_load())) {
+		session_close(&s);
+		return fail(err == -EPERM || err == -EACCES ? EXIT_PERMISSION : EXIT_FAILURE_,
+			    "--stack: cannot name kernel addresses: /proc/kallsyms %s", err == -EPERM ?
+			    "hides them (kernel.kptr_restrict, or no CAP_SYSLOG)" : strerror(-err));
+	}
 	rb = ring_buffer__new(bpf_map__fd(s.skel->maps.events), on_event, &st, NULL);
 	if (!rb) {
 		err = errno;

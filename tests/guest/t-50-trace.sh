@@ -46,6 +46,15 @@ expect_exit "trace as nobody with CAP_BPF, CAP_PERFMON and CAP_SYSLOG traces" 0 
 	rmaptest as-nobody-with-caps bpf,perfmon,syslog rmapctl trace --duration 1
 expect_exit "trace as nobody with CAP_BPF and CAP_SYSLOG but no CAP_PERFMON is refused" 4 \
 	rmaptest as-nobody-with-caps bpf,syslog rmapctl trace --duration 1
+# kprobes go through perf_event_open(), which perf_event_paranoid 3 (Debian's) opens to CAP_SYS_ADMIN only
+if [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -gt 2 ]; then
+	expect_exit "trace --attach kprobe as nobody with CAP_BPF and CAP_PERFMON: refused, perf_event_paranoid 3" 4 \
+		rmaptest as-nobody-with-caps bpf,perfmon,syslog rmapctl trace --attach kprobe --duration 1
+	grep -q 'perf_event_paranoid' /tmp/expect.out && pass "... and says why (perf_event_paranoid)" ||
+		{ cat /tmp/expect.out; fail "... and says why (perf_event_paranoid)"; }
+else
+	skip "trace --attach kprobe as nobody with capabilities" "perf_event_paranoid is not above 2 here"
+fi
 
 # One hook the kernel refuses: its BPF trampoline filled by another tool. By default that hook alone falls back
 # to its kprobe and everything still traces; with --attach fentry its events are dropped, said, and the rest

@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+# Where users start: rmapctl range (the module's batched request, range START END) and rmapctl vaddr, against
+# the pagemap and kpageflags oracles; their bad input and their JSON.
+. /tests/lib.sh
+# a swap device, for vaddr's swapped-out page
+[ -b /dev/ram0 ] || insmod /lib/modules/brd.ko rd_nr=1 rd_size=65536
+{ [ -b /dev/ram0 ] && mkswap /dev/ram0 >/dev/null && swapon /dev/ram0; } ||
+	echo "  no swap device: vaddr's swapped-out case will be skipped"
+run_group entry "entry-point scenarios (range, vaddr)"
+swapoff /dev/ram0 2>/dev/null
+
+check "load for range's bad input" load_module
+expect_exit "vaddr: a bad address is a usage error" 2 rmapctl vaddr 1 0xzz
+expect_exit "vaddr: a bad length is a usage error" 2 rmapctl vaddr 1 0x1000 --len 12Q
+expect_exit "range: START not below END is a usage error" 2 rmapctl range 10 10
+expect_exit "range: a bad number is a usage error" 2 rmapctl range 1 12abc
+expect_exit "range: START END with --node is a usage error" 2 rmapctl range 1 2 --node 0
+expect_exit "range: a node without memory is refused" 5 rmapctl range --node 999
+expect_exit "range: a memory block that does not exist is refused" 5 rmapctl range --block 999999
+expect_exit "range: beyond the physical address space is refused" 5 rmapctl range 0x10000000000000 0x10000000000001
+rmapctl range --json 0x10000000000000 0x10000000000001 >/tmp/rj.out 2>/dev/null
+jq -e '.error.exit_code == 5' /tmp/rj.out >/dev/null && pass "range --json: an error is one JSON document" ||
+	{ cat /tmp/rj.out; fail "range --json: an error is one JSON document"; }
+# the module itself: a range request it refuses, and one it answers in pieces however small the reads
+if printf 'range 5 5' | dd of=/sys/kernel/debug/rmap_probe/query 2>/dev/null; then
+	fail "module: an empty range is refused (EINVAL)"
+else
+	pass "module: an empty range is refused (EINVAL)"
+fi
+block=$(ls -d /sys/devices/system/memory/memory* 2>/dev/null | sed 's/.*memory//' | sort -n | tail -1)
+if [ -n "$block" ]; then
+	rmapctl range --block "$block" --json >/tmp/rb.out
+	rc=$?
+	[ $rc -eq 0 ] && jq -e '.summary.in_use + .summary.free + .summary.holes == .summary.end - .summary.start and
+		(.pages | length) == .summary.in_use' /tmp/rb.out >/dev/null &&
+		pass "range --block $block --json: one document, every PFN of the block accounted for" ||
+		fail "range --block $block --json" "exit $rc"
+	rmapctl range --block "$block" --summary >/tmp/rs.out && grep -q '^KIND' /tmp/rs.out && grep -q '^ *PID' /tmp/rs.out &&
+		pass "range --block $block --summary: totals by kind and by process" ||
+		{ cat /tmp/rs.out; fail "range --block $block --summary"; }
+else
+	skip "range --block" "this kernel has no memory blocks (CONFIG_MEMORY_HOTPLUG)"
+fi
+rmapctl range --node 0 >/tmp/rn.out 2>/tmp/rn.err && head -1 /tmp/rn.out | grep -q '^PFN' &&
+	grep -q 'pages in use' /tmp/rn.err && pass "range --node 0: a table under a header, totals on stderr" ||
+	{ head -3 /tmp/rn.out /tmp/rn.err; fail "range --node 0"; }
+# past the last section of memory (x86-64: 32768 PFNs each; the end of the last zone can be inside one, whose
+# remaining pages have a memory map, reserved): holes only, skipped a section at a time, none reported
+end=$(rmapctl range --summary --json | jq .summary.end)
+end=$(( (end + 32767) / 32768 * 32768 ))
+rmapctl range --json "$end" $((end + 65536)) >/tmp/rh.out &&
+	jq -e '.summary.holes == 65536 and .summary.in_use == 0 and (.pages | length) == 0' /tmp/rh.out >/dev/null &&
+	pass "range past the end of memory: 65536 PFNs of holes, nothing reported" ||
+	{ head -c 300 /tmp/rh.out; fail "range past the end of memory"; }
+check "unload after range's bad input" unload_module
