@@ -11,7 +11,7 @@ USER_SRCS := userspace/report.c userspace/json.c
 USER_HDRS := $(wildcard userspace/*.h)
 RMAPCTL_SRCS := userspace/rmapctl.c userspace/cli.c userspace/session.c userspace/events.c userspace/trace.c \
 	userspace/record.c userspace/history.c userspace/ksyms.c \
-	userspace/probe.c userspace/range.c userspace/vaddr.c $(USER_SRCS)
+	userspace/probe.c userspace/range.c userspace/vaddr.c userspace/pid.c $(USER_SRCS)
 RMAPCTL_DEPS := $(RMAPCTL_SRCS) $(USER_HDRS) module/rmap_probe.h bpf/rmap_trace.h $(BUILD)/bpf/rmap_trace.skel.h
 RMAPCTL_CFLAGS := $(USER_CFLAGS) -I$(BUILD)/bpf -Ibpf
 BPF_LIBS := -lbpf -lelf -lz
@@ -25,7 +25,7 @@ BPF_OBJS := $(addprefix $(BUILD)/bpf/,maps.bpf.o migrate.bpf.o unmap.bpf.o)
 RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
 DEFAULT_LINE ?= 6.1
 
-.PHONY: all module rmapctl guest-progs unit check check-fresh check-debug stress demo deps checkpatch clean install
+.PHONY: all module rmapctl guest-progs unit check check-fresh check-debug stress demo deps checkpatch clean install deb
 
 all: module rmapctl
 
@@ -101,6 +101,10 @@ install: $(BUILD)/rmapctl
 	install -D -m 0755 $(BUILD)/rmapctl $(DESTDIR)$(PREFIX)/sbin/rmapctl
 	install -D -m 0644 doc/rmapctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/rmapctl.8
 	install -D -m 0644 doc/rmapctl.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/rmapctl
+
+# The Debian packages rmap-probe-dkms and rmapctl, in $(BUILD)/deb (packaging/make-debs.sh says what is in each).
+deb: $(BUILD)/rmapctl
+	@packaging/make-debs.sh $(BUILD)/deb
 
 # Everything: host unit tests, then every kernel line's guest suite. KERNELS= narrows the lines.
 check:

@@ -15,7 +15,7 @@
 #include "range.h"
 #include "rmapctl.h"
 
-#define PAGE_SIZE_ 4096ULL
+#define PAGE_SIZE_ ((uint64_t)4096)
 #define MAX_KINDS 16
 #define MAPPERS_SHOWN 3
 

@@ -12,6 +12,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 #include "probe.h"
+#include "pid.h"
 #include "range.h"
 #include "vaddr.h"
 #include "report.h"
@@ -163,6 +164,8 @@ static const struct command {
 			      "                                 stream unmap and migration events" },
 	{ "vaddr", cmd_vaddr, "vaddr PID ADDR [--len SIZE] [--json]\n"
 			      "                                 who maps the pages of a process at an address" },
+	{ "pid", cmd_pid, "pid PID [--range START-END] [--json]\n"
+			      "                                 a process's pages, and with whom it shares them" },
 	{ "range", cmd_range, "range [START END|--node N|--block N] [--summary] [-j|--json-lines]\n"
 			      "                                 the pages in use in a physical range, and who maps them" },
 	{ "record", cmd_record, "record start|stop|status [-j]   the flight recorder behind pfn --history" },

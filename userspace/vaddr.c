@@ -16,7 +16,7 @@
 #include "rmapctl.h"
 #include "vaddr.h"
 
-#define PAGE_SIZE_ 4096ULL
+#define PAGE_SIZE_ ((uint64_t)4096)
 #define PM_PRESENT (1ULL << 63)
 #define PM_SWAP (1ULL << 62)
 #define PM_PFN_MASK ((1ULL << 55) - 1)

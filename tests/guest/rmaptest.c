@@ -2307,6 +2307,93 @@ static void scenario_vaddr(void)
 	close(fd);
 }
 
+/* --- pid: a process's pages, and with whom it shares them --- */
+
+/*
+ * rmapctl pid against every process's pagemap: an arena of 16 anonymous pages shared by fork with two children,
+ * 8 shmem pages one child touched, and 8 anonymous pages made private again by writing them after the fork.
+ * The pages shared with each process are what pagemap_owners() finds; the runs are those three.
+ */
+static void scenario_pid(void)
+{
+	char *arena = mmap(NULL, 32 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), cmd[1024];
+	int fd = memfd_create("pid", 0);
+	struct child a, b;
+	FILE *f;
+	int rc;
+
+	if (arena == MAP_FAILED || fd < 0 || ftruncate(fd, 8 * PAGE) ||
+	    mmap(arena, 16 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != arena ||
+	    mmap(arena + 16 * PAGE, 8 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) !=
+	    arena + 16 * PAGE || mmap(arena + 24 * PAGE, 8 * PAGE, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != arena + 24 * PAGE) {
+		result(false, "pid: the arena's mappings");
+		return;
+	}
+	madvise(arena, 32 * PAGE, MADV_NOHUGEPAGE);
+	fill(arena, 16 * PAGE, 59);
+	fill(arena + 16 * PAGE, 8 * PAGE, 61);
+	fill(arena + 24 * PAGE, 8 * PAGE, 67);
+	touch_addr = arena + 16 * PAGE;
+	touch_len = 8 * PAGE;
+	child_start(&a, touch_step, NULL);
+	touch_len = 0;
+	child_start(&b, touch_step, NULL);
+	fill(arena + 24 * PAGE, 8 * PAGE, 71);	/* copy on write: ours alone again */
+	/* the oracle: for each page, the other processes pagemap finds it in */
+	f = fopen("/tmp/pid.want", "w");
+	{
+		long pids[64];
+		uint64_t pages[64];
+		size_t np = 0;
+
+		for (int i = 0; i < 32; i++) {
+			struct owner *o;
+			size_t n = pagemap_owners(pfn_of(getpid(), arena + i * PAGE), &o), k;
+
+			for (size_t j = 0; j < n; j++) {
+				bool dup = o[j].pid == getpid();
+
+				for (size_t m = 0; m < j && !dup; m++)
+					dup = o[m].pid == o[j].pid;
+				if (dup)
+					continue;
+				for (k = 0; k < np && pids[k] != o[j].pid; k++)
+					;
+				if (k == np && np < 64) {
+					pids[np] = o[j].pid;
+					pages[np++] = 0;
+				}
+				if (k < np)
+					pages[k]++;
+			}
+			free(o);
+		}
+		for (size_t k = 0; k < np; k++)
+			fprintf(f, "%ld %llu\n", pids[k], (unsigned long long)pages[k]);
+	}
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "rmapctl pid %d --range 0x%lx-0x%lx --json > /tmp/pid.json && "
+		 "jq -r '.sharers[] | \"\\(.pid) \\(.pages)\"' /tmp/pid.json | sort > /tmp/pid.got && "
+		 "sort /tmp/pid.want | cmp - /tmp/pid.got && "
+		 "jq -e '.present == 32 and .shared == 24 and .private == 8 and "
+		 "[.runs[] | [.pages, .kind, [.shared_with[].pid]]] == [[16, \"anon\", [%d, %d]], [8, \"shmem\", [%d]], "
+		 "[8, \"-\", []]]' /tmp/pid.json > /dev/null", getpid(), (unsigned long)arena,
+		 (unsigned long)arena + 32 * PAGE, a.pid < b.pid ? a.pid : b.pid, a.pid < b.pid ? b.pid : a.pid, a.pid);
+	rc = system(cmd);
+	result(rc == 0, "pid: 32 pages: 16 anon shared with both children, 8 shmem with one, 8 private; each "
+	       "sharer's pages as every process's pagemap gives them");
+	if (rc)
+		(void)!system("cat /tmp/pid.want; echo got:; cat /tmp/pid.got; head -c 600 /tmp/pid.json");
+	result(system("rmapctl pid 2147483646 --json > /tmp/pid.out 2>/dev/null; test $? -eq 7 && "
+		      "jq -e '.error.exit_code == 7' /tmp/pid.out > /dev/null") == 0,
+	       "pid of no process: exit 7, one JSON error document");
+	child_stop(&a);
+	child_stop(&b);
+	munmap(arena, 32 * PAGE);
+	close(fd);
+}
+
 /* trace --stack: each zap of a munmap comes with the kernel stack it happened on, through munmap's unmap_vmas(). */
 static void scenario_trace_zap_stack(void)
 {
@@ -2778,6 +2865,7 @@ static const struct scenario {
 	{ "range-batch", "entry", scenario_range_batch },
 	{ "range-all", "entry", scenario_range_all },
 	{ "vaddr", "entry", scenario_vaddr },
+	{ "pid", "entry", scenario_pid },
 	{ "trace-move", "trace", scenario_trace_move },
 	{ "trace-move-all", "trace", scenario_trace_move_all },
 	{ "trace-pageout", "trace", scenario_trace_pageout },

@@ -1,17 +1,21 @@
 # SPDX-License-Identifier: GPL-2.0
-# Where users start: rmapctl range (the module's batched request, range START END) and rmapctl vaddr, against
+# Where users start: rmapctl range (the module's batched request, range START END), rmapctl vaddr and pid, against
 # the pagemap and kpageflags oracles; their bad input and their JSON.
 . /tests/lib.sh
 # a swap device, for vaddr's swapped-out page
 [ -b /dev/ram0 ] || insmod /lib/modules/brd.ko rd_nr=1 rd_size=65536
 { [ -b /dev/ram0 ] && mkswap /dev/ram0 >/dev/null && swapon /dev/ram0; } ||
 	echo "  no swap device: vaddr's swapped-out case will be skipped"
-run_group entry "entry-point scenarios (range, vaddr)"
+run_group entry "entry-point scenarios (range, vaddr, pid)"
 swapoff /dev/ram0 2>/dev/null
 
 check "load for range's bad input" load_module
 expect_exit "vaddr: a bad address is a usage error" 2 rmapctl vaddr 1 0xzz
 expect_exit "vaddr: a bad length is a usage error" 2 rmapctl vaddr 1 0x1000 --len 12Q
+expect_exit "pid: a bad range is a usage error" 2 rmapctl pid 1 --range 0x2000-0x1000
+expect_exit "pid: pid 0 is a usage error" 2 rmapctl pid 0
+rmapctl pid 1 >/tmp/p1.out 2>&1 && grep -q '^process 1 ' /tmp/p1.out && grep -q 'pages present' /tmp/p1.out &&
+	pass "pid 1: its runs under a header, then its totals" || { head -5 /tmp/p1.out; fail "pid 1"; }
 expect_exit "range: START not below END is a usage error" 2 rmapctl range 10 10
 expect_exit "range: a bad number is a usage error" 2 rmapctl range 1 12abc
 expect_exit "range: START END with --node is a usage error" 2 rmapctl range 1 2 --node 0

@@ -23,8 +23,9 @@ tracing="clang llvm bpftool libbpf-dev lz4 zstd"
 # The rig: the guests' busybox initramfs, the trixie root for the newest line and the clean root of
 # check-fresh (debootstrap), dkms for its build test, gzip for the initramfs; the kernel's mm selftests
 # (mm-selftests.sh): rsync for their headers_install, libnuma-dev for ksm_tests and migration (static); jq,
-# which the guest tests parse rmapctl's JSON with.
-rig="busybox-static debootstrap dkms gzip rsync libnuma-dev jq"
+# which the guest tests parse rmapctl's JSON with; groff-base, which the unit tests format the manual page with
+# (warnings are errors), and dpkg-dev's dpkg-deb is in every Debian already (make deb).
+rig="busybox-static debootstrap dkms gzip rsync libnuma-dev jq groff-base"
 tools="$build $kernel $tracing $rig"
 
 rig_apt_setup

@@ -13,12 +13,14 @@ make -s -C "$top" install DESTDIR="$root" PREFIX=/usr >/dev/null 2>&1
 result "make install DESTDIR PREFIX=/usr: sbin/rmapctl, man8/rmapctl.8, bash completion" \
 	$([ -x "$root/usr/sbin/rmapctl" ] && [ -f "$root/usr/share/man/man8/rmapctl.8" ] &&
 	  [ -f "$root/usr/share/bash-completion/completions/rmapctl" ]; echo $?)
-man -l "$root/usr/share/man/man8/rmapctl.8" 2>&1 >/dev/null | grep -q . && warn=1 || warn=0
-result "the manual page formats without warnings" $warn
-for sub in pfn vaddr range trace record version; do
-	man -l "$root/usr/share/man/man8/rmapctl.8" 2>/dev/null | grep -qE "rmapctl +$sub" ||
-		{ result "the manual page covers rmapctl $sub" 1; continue; }
-	result "the manual page covers rmapctl $sub" 0
+# groff, as man formats it, with every warning on: none may be printed
+warnings=$(groff -t -man -Tutf8 -ww -z "$root/usr/share/man/man8/rmapctl.8" 2>&1)
+[ -z "$warnings" ] || echo "$warnings"
+result "the manual page formats without warnings (groff -man -ww)" $([ -z "$warnings" ]; echo $?)
+for sub in pfn vaddr pid range trace record version; do
+	grep -qE "^\.B rmapctl $sub" "$root/usr/share/man/man8/rmapctl.8" && grep -qE "^\.B $sub\b" \
+		"$root/usr/share/man/man8/rmapctl.8"
+	result "the manual page covers rmapctl $sub (synopsis and description)" $?
 done
 # complete WORDS...: what the completion offers for the last word
 complete_words() {
