@@ -25,7 +25,7 @@ BPF_OBJS := $(addprefix $(BUILD)/bpf/,maps.bpf.o migrate.bpf.o unmap.bpf.o)
 RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
 DEFAULT_LINE ?= 6.1
 
-.PHONY: all module rmapctl guest-progs unit check check-fresh check-debug stress demo deps checkpatch clean install deb
+.PHONY: all module rmapctl guest-progs unit check check-fresh check-debug stress demo deps checkpatch clean install deb check-packages
 
 all: module rmapctl
 
@@ -105,6 +105,11 @@ install: $(BUILD)/rmapctl
 # The Debian packages rmap-probe-dkms and rmapctl, in $(BUILD)/deb (packaging/make-debs.sh says what is in each).
 deb: $(BUILD)/rmapctl
 	@packaging/make-debs.sh $(BUILD)/deb
+
+# The packages installed for real: apt-get into a fresh bookworm root, DKMS builds the module there, and that
+# module and that rmapctl answer the query tests in a 6.1 guest (tests/check-packages.sh).
+check-packages:
+	@tests/check-packages.sh
 
 # Everything: host unit tests, then every kernel line's guest suite. KERNELS= narrows the lines.
 check:

@@ -13,9 +13,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 BUILD=$(realpath -m "${BUILD:-build}")
 . tests/rig/apt.sh
+. tests/rig/fresh-root.sh
 set +e	# apt.sh sets -e for its own scripts; here every step's failure is counted, not fatal
-fresh=$RIG_CACHE/fresh-root
-pristine=$fresh/pristine
 out=$BUILD/fresh
 results=$out/results.txt
 mkdir -p "$out"
@@ -36,30 +35,16 @@ finish() {
 [ "$(id -u)" = 0 ] || { result FAIL "needs root (debootstrap, chroot, mounts)"; finish; }
 command -v debootstrap >/dev/null || tests/rig/deps.sh >&2 || { result FAIL "host lacks debootstrap"; finish; }
 
-# The pristine root: what a new Debian 12 machine has, with its usual apt sources (updates and security too).
-if [ ! -e "$pristine/.complete" ]; then
-	echo "check-fresh: debootstrap of a minimal bookworm into $pristine (~1 min, once)" >&2
-	rm -rf "$pristine"
-	if ! debootstrap --variant=minbase bookworm "$pristine" http://deb.debian.org/debian >"$out/debootstrap.log" 2>&1; then
-		tail -5 "$out/debootstrap.log" >&2
-		result FAIL "debootstrap of bookworm"
-		finish
-	fi
-	cat > "$pristine/etc/apt/sources.list" <<EOS
-deb http://deb.debian.org/debian bookworm main
-deb http://deb.debian.org/debian bookworm-updates main
-deb http://deb.debian.org/debian-security bookworm-security main
-EOS
-	rm -f "$pristine"/var/lib/apt/lists/*_Packages
-	touch "$pristine/.complete"
+if ! fresh_root_pristine "$out/debootstrap.log"; then
+	tail -5 "$out/debootstrap.log" >&2
+	result FAIL "debootstrap of bookworm"
+	finish
 fi
 
-# A fresh overlay on the pristine root each run; downloaded .debs are kept beside it, installed state is not.
-run=$fresh/run
-rm -rf "$run" && mkdir -p "$run/upper" "$run/work" "$run/root" "$fresh/archives/partial"
 # The tree as it is now (committed or not), without caches and build output.
+run=$FRESH/run
 tree=$run/tree
-mkdir -p "$tree"
+rm -rf "$tree" && mkdir -p "$tree"
 tar -C "$top" --exclude=./.cache --exclude=./build --exclude=./.git -cf - . | tar -C "$tree" -xf -
 
 # Inside the root, as .ci/run on a new machine. Each step prints its own PASS:/FAIL: line.
@@ -96,24 +81,7 @@ for line in 6.1 6.12 newest; do
 done
 EOS
 
-# /proc, /sys and /dev, the overlay and the .deb cache live in a private mount namespace, gone on exit.
-unshare --mount --fork -- bash -c '
-	set -e
-	fresh=$1 run=$2 tree=$3
-	root=$run/root
-	if ! mount -t overlay overlay -o "lowerdir=$fresh/pristine,upperdir=$run/upper,workdir=$run/work" "$root" 2>/dev/null; then
-		cp -a "$fresh/pristine/." "$root/"	# no overlayfs here: a copy does the same
-	fi
-	mkdir -p "$root/src"
-	mount --bind "$tree" "$root/src"
-	mount --bind "$fresh/archives" "$root/var/cache/apt/archives"
-	mount --bind /proc "$root/proc"
-	mount --bind /sys "$root/sys"
-	mount --bind /dev "$root/dev"
-	mount --bind /dev/pts "$root/dev/pts"
-	cp /etc/resolv.conf "$root/etc/resolv.conf"
-	exec chroot "$root" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-		LANG=C.UTF-8 bash /src/.fresh-steps' sh "$fresh" "$run" "$tree" 2>"$out/log.txt" | tee -a "$results"
+fresh_root_run "$run" "$tree" .fresh-steps 2>"$out/log.txt" | tee -a "$results"
 [ -s "$results" ] || result FAIL "the root did not start (see $out/log.txt)"
 grep -q '^PASS: fresh root: make deps' "$results" || grep -q '^FAIL:' "$results" || result FAIL "make deps did not run"
 finish

@@ -13,11 +13,11 @@ KERNELS=${KERNELS:-6.1 6.12 newest debug}
 results=$BUILD/results.txt
 mkdir -p "$BUILD"
 : > "$results"
-# .ci/run counts check-fresh's results (make check-fresh) in this run's closing line.
-if [ -n "${CHECK_INCLUDE:-}" ]; then
-	grep -E '^(PASS|FAIL|SKIP):' "$CHECK_INCLUDE" >> "$results" 2>/dev/null ||
-		echo "FAIL: $CHECK_INCLUDE holds no results" >> "$results"
-fi
+# .ci/run counts check-fresh's and check-packages' results in this run's closing line (files, space-separated).
+for inc in ${CHECK_INCLUDE:-}; do
+	grep -E '^(PASS|FAIL|SKIP):' "$inc" >> "$results" 2>/dev/null ||
+		echo "FAIL: $inc holds no results" >> "$results"
+done
 t0=$(date +%s)
 
 record() { tee -a "$results"; }

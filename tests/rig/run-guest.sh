@@ -28,10 +28,13 @@ cp "$ko" "$root/rmap/rmap_probe.ko"
 sed -n 's/^#define RMAP_PROBE_VERSION "\(.*\)"/\1/p' "$top/module/rmap_probe.h" > "$root/rmap/version"
 for f in "$bin"/*; do cp "$f" "$root/bin/"; done
 # jq, with the libraries it links: the tests parse every JSON output of rmapctl with a parser nobody here wrote.
+# Any program of GUEST-BIN-DIR that is not static (the packaged rmapctl of check-packages) gets its libraries too.
 jq=$(command -v jq) || { echo "run-guest.sh: jq is missing (make deps)" >&2; exit 1; }
 cp "$jq" "$root/bin/jq"
-for f in $(ldd "$jq" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
-	mkdir -p "$root$(dirname "$f")" && cp -L "$f" "$root$f"
+for prog in "$jq" "$bin"/*; do
+	for f in $(ldd "$prog" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+		mkdir -p "$root$(dirname "$f")" && cp -L "$f" "$root$f"
+	done
 done
 # RIG_SELFTESTS=DIR: the kernel's mm selftests for this line (tests/rig/mm-selftests.sh), run by t-60-selftests.
 [ -n "${RIG_SELFTESTS:-}" ] && cp -r "$RIG_SELFTESTS" "$root/selftests"
