@@ -223,10 +223,10 @@ static int rmp_range_fill(struct rmp_query_file *q)
 			ret = 0;
 			continue;
 		}
-		if (ret == -EINTR || ret == -ENOMEM)
-			break;
+		if (ret == -EINTR || (ret == -ENOMEM && reports))
+			break;	/* read what there is; this page again on the next read */
 		before = q->text.len;
-		if (ret)
+		if (ret)	/* E2BIG, or no memory for this page's answer alone: said, and passed */
 			rmp_format_error(&q->text, range->next, ret);
 		else
 			rmp_format(&q->text, &q->report);

@@ -33,7 +33,7 @@ static unsigned long rmp_free_block_rest(unsigned long pfn)
 		if (!PageBuddy(head))
 			continue;
 		head_order = rmp_buddy_order_unsafe(head);
-		smp_rmb();	/* the order, then the type again: not one load folded into both tests */
+		smp_rmb();	/* orders our two loads only (the zone-lock writers use plain stores): a second look */
 		if (head_order < order || head_order >= RMP_NR_PAGE_ORDERS || !PageBuddy(head))
 			continue;
 		if (head_pfn & ((1UL << head_order) - 1))

@@ -23,6 +23,10 @@ static __printf(2, 3) void rmp_printf(struct rmp_text *t, const char *fmt, ...)
 		size_t cap = max(2 * t->cap, t->len + need + 1);
 		char *buf = kvmalloc(cap, GFP_KERNEL | __GFP_NOWARN);
 
+		if (!buf && cap > t->len + need + 1) {
+			cap = t->len + need + 1;	/* no room to double: what this line needs */
+			buf = kvmalloc(cap, GFP_KERNEL | __GFP_NOWARN);
+		}
 		if (!buf) {
 			t->err = -ENOMEM;
 			return;
