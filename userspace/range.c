@@ -14,6 +14,7 @@
 #include "probe.h"
 #include "range.h"
 #include "rmapctl.h"
+#include "svg.h"
 
 #define PAGE_SIZE_ ((uint64_t)4096)
 #define MAX_KINDS 16
@@ -22,10 +23,12 @@
 static void usage_range(FILE *out)
 {
 	fprintf(out, "usage: %s range [START END | --node N | --block N] [--summary] [-j|--json | --json-lines]\n"
+		     "       [--svg FILE [--color kind|owner]]\n"
 		     "  every page in use in physical range [START, END) (PFNs, decimal or 0x hex; default: all\n"
 		     "  memory), one line each: kind, order, mapcount, verdict, first mappers; free pages and holes\n"
 		     "  are skipped. --node N: NUMA node N's span; --block N: memory block N\n"
-		     "  (/sys/devices/system/memory/memoryN). --summary: only the totals, by kind and by process.\n",
+		     "  (/sys/devices/system/memory/memoryN). --summary: only the totals, by kind and by process.\n"
+		     "  --svg FILE: also draw the range, a cell per pageblock, coloured by kind or by top owner\n",
 		prog);
 }
 
@@ -292,6 +295,8 @@ int cmd_range(int argc, char **argv)
 		{ "node", required_argument, NULL, 'n' },
 		{ "block", required_argument, NULL, 'b' },
 		{ "summary", no_argument, NULL, 's' },
+		{ "svg", required_argument, NULL, 'S' },
+		{ "color", required_argument, NULL, 'C' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "json-lines", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
@@ -306,7 +311,9 @@ int cmd_range(int argc, char **argv)
 	char *doc = NULL;
 	size_t doc_len = 0;
 	uint64_t start = 0, end = 0, node = 0, block = 0;
-	bool by_node = false, by_block = false, summary = false, tty;
+	bool by_node = false, by_block = false, summary = false, tty, by_owner = false;
+	const char *svg_file = NULL;
+	struct svg_map map = { 0 };
 	const char *why;
 	int c, rc, err, n;
 
@@ -325,6 +332,14 @@ int cmd_range(int argc, char **argv)
 			break;
 		case 's':
 			summary = true;
+			break;
+		case 'S':
+			svg_file = optarg;
+			break;
+		case 'C':
+			if (strcmp(optarg, "kind") && strcmp(optarg, "owner"))
+				return fail(EXIT_USAGE, "bad colour '%s': kind or owner", optarg);
+			by_owner = !strcmp(optarg, "owner");
 			break;
 		case 'j':
 			output = OUT_JSON;
@@ -358,9 +373,15 @@ int cmd_range(int argc, char **argv)
 		if (rc)
 			return rc;
 	}
+	if (svg_file && svg_map_init(&map, start, end, by_owner)) {
+		svg_map_free(&map);
+		return fail(EXIT_FAILURE_, "out of memory");
+	}
 	rc = probe_range_open(&rr, start, end);
-	if (rc)
+	if (rc) {
+		svg_map_free(&map);
 		return rc;
+	}
 	tty = output == OUT_LINES && isatty(STDERR_FILENO);
 	/* --json: one document, written only once whole (an error on the way is then the only document) */
 	if (output == OUT_JSON) {
@@ -387,6 +408,13 @@ int cmd_range(int argc, char **argv)
 				printf("0x%-12" PRIx64 " error: %s\n", r.pfn, strerror(err));
 			continue;
 		}
+		if (svg_file) {
+			char owner[48] = "";
+
+			if (by_owner && r.nr_maps)
+				snprintf(owner, sizeof(owner), "%ld (%.16s)", r.maps[0].pid, r.maps[0].comm);
+			svg_map_add(&map, r.pfn, by_owner ? owner : r.kind);
+		}
 		if (count_page(&t, &r)) {
 			report_free(&r);
 			rc = -fail(EXIT_FAILURE_, "out of memory");
@@ -412,7 +440,23 @@ int cmd_range(int argc, char **argv)
 			free(doc);
 		}
 		free(t.procs);
+		svg_map_free(&map);
 		return -rc;
+	}
+	if (svg_file) {
+		FILE *f = fopen(svg_file, "w");
+		char title[96];
+
+		if (!f) {
+			rc = errno;
+			svg_map_free(&map);
+			free(t.procs);
+			return fail(EXIT_FAILURE_, "cannot write %s: %s", svg_file, strerror(rc));
+		}
+		snprintf(title, sizeof(title), "physical range 0x%" PRIx64 "-0x%" PRIx64, start, end);
+		svg_map_write(&map, title, f);
+		fclose(f);
+		svg_map_free(&map);
 	}
 	if (output == OUT_LINES) {
 		if (summary)

@@ -17,6 +17,7 @@ expect_exit "pid: pid 0 is a usage error" 2 rmapctl pid 0
 rmapctl pid 1 >/tmp/p1.out 2>&1 && grep -q '^process 1 ' /tmp/p1.out && grep -q 'pages present' /tmp/p1.out &&
 	pass "pid 1: its runs under a header, then its totals" || { head -5 /tmp/p1.out; fail "pid 1"; }
 expect_exit "range: START not below END is a usage error" 2 rmapctl range 10 10
+expect_exit "range: an unknown --color is a usage error" 2 rmapctl range 1 2 --svg /tmp/x.svg --color size
 expect_exit "range: a bad number is a usage error" 2 rmapctl range 1 12abc
 expect_exit "range: START END with --node is a usage error" 2 rmapctl range 1 2 --node 0
 expect_exit "range: a node without memory is refused" 5 rmapctl range --node 999
@@ -39,6 +40,15 @@ if [ -n "$block" ]; then
 		(.pages | length) == .summary.in_use' /tmp/rb.out >/dev/null &&
 		pass "range --block $block --json: one document, every PFN of the block accounted for" ||
 		fail "range --block $block --json" "exit $rc"
+	# the picture: a cell per pageblock of the block, and a legend
+	cells=$(( $(printf %d 0x$(cat /sys/devices/system/memory/block_size_bytes)) / 4096 / 512 ))
+	for color in kind owner; do
+		rmapctl range --block "$block" --summary --svg /tmp/b.svg --color $color >/dev/null &&
+			head -1 /tmp/b.svg | grep -q '^<?xml' && tail -1 /tmp/b.svg | grep -q '^</svg>$' &&
+			[ "$(grep -c '^<rect .*<title>pfn' /tmp/b.svg)" -eq "$cells" ] &&
+			pass "range --block $block --svg --color $color: $cells cells, one per pageblock, and a legend" ||
+			{ head -c 400 /tmp/b.svg; fail "range --block $block --svg --color $color"; }
+	done
 	rmapctl range --block "$block" --summary >/tmp/rs.out && grep -q '^KIND' /tmp/rs.out && grep -q '^ *PID' /tmp/rs.out &&
 		pass "range --block $block --summary: totals by kind and by process" ||
 		{ cat /tmp/rs.out; fail "range --block $block --summary"; }
