@@ -84,9 +84,10 @@ $(BUILD)/unit/test_history: tests/unit/test_history.c userspace/history.c usersp
 	@mkdir -p $(BUILD)/unit
 	$(CC) $(CFLAGS) $(USER_CFLAGS) -Ibpf -o $@ tests/unit/test_history.c userspace/history.c
 
-$(BUILD)/unit/test_range: tests/unit/test_range.c userspace/probe.c userspace/cli.c $(USER_SRCS) $(USER_HDRS)
+RANGE_UNIT_SRCS := userspace/probe.c userspace/cli.c userspace/vaddr.c $(USER_SRCS)
+$(BUILD)/unit/test_range: tests/unit/test_range.c $(RANGE_UNIT_SRCS) $(USER_HDRS)
 	@mkdir -p $(BUILD)/unit
-	$(CC) $(CFLAGS) $(USER_CFLAGS) -o $@ tests/unit/test_range.c userspace/probe.c userspace/cli.c $(USER_SRCS)
+	$(CC) $(CFLAGS) $(USER_CFLAGS) -o $@ tests/unit/test_range.c $(RANGE_UNIT_SRCS)
 
 $(BUILD)/unit/test_svg: tests/unit/test_svg.c userspace/svg.c userspace/svg.h
 	@mkdir -p $(BUILD)/unit

@@ -494,6 +494,36 @@ static uint64_t cost_tables(const char *json)
 	return p ? json_u64(p, "tables") : UINT64_MAX;
 }
 
+/*
+ * Where users start, on a KSM page: rmapctl vaddr of the merged address in one child names the KSM page both map,
+ * and rmapctl pid of that child counts its KSM pages shared with the other as pagemap finds them.
+ */
+static void vaddr_pid_ksm(pid_t a, pid_t b, uint64_t pfn)
+{
+	char cmd[1024];
+	uint64_t shared = 0;
+
+	snprintf(cmd, sizeof(cmd), "rmapctl vaddr %d 0x%lx --json | jq -e '.pages[0].report | .kind == \"ksm\" and "
+		 ".pfn == %llu and ([.mappings[].pid] | index(%d) != null and index(%d) != null)' > /dev/null", a,
+		 (unsigned long)(ksm_addr + 3 * PAGE), (unsigned long long)pfn, a, b);
+	result(system(cmd) == 0, "vaddr of a merged address in one child: the KSM page, mapped by both children");
+	for (int i = 0; i < 8; i++) {
+		struct owner *o;
+		size_t n = pagemap_owners(pfn_of(a, ksm_addr + i * PAGE), &o);
+		bool with_b = false;
+
+		for (size_t j = 0; j < n; j++)
+			with_b |= o[j].pid == b;
+		shared += with_b;
+		free(o);
+	}
+	snprintf(cmd, sizeof(cmd), "rmapctl pid %d --range 0x%lx-0x%lx --json | jq -e '[.sharers[] | select(.pid == %d)]"
+		 " | length == 1 and .[0].pages == %llu and .[0].ksm == %llu' > /dev/null", a, (unsigned long)ksm_addr,
+		 (unsigned long)(ksm_addr + 8 * PAGE), b, (unsigned long long)shared, (unsigned long long)shared);
+	result(shared > 0 && system(cmd) == 0, "pid of one child: its %llu KSM pages shared with the other, as "
+	       "pagemap finds them, counted as ksm", (unsigned long long)shared);
+}
+
 static void scenario_ksm(void)
 {
 	struct child a, b;
@@ -513,6 +543,7 @@ static void scenario_ksm(void)
 		char *huge;
 
 		compare("KSM page merged from two processes", pfn, "ksm", "pte");
+		vaddr_pid_ksm(a.pid, b.pid, pfn);
 		/*
 		 * An untouched mergeable reservation (an ASAN shadow, a VM's guest RAM) must cost nothing: the search
 		 * visits the PTE tables present, not every address (it took 8 s per 256 GiB when it did).
@@ -2231,8 +2262,8 @@ static void vaddr_matches(const char *what, char *p, size_t pages, const char *k
 static void scenario_vaddr(void)
 {
 	char *anon = map_anon(8 * PAGE), *raw = map_anon(2 * HPAGE), *thp, *shm, *untouched = map_anon(PAGE);
-	char cmd[512], pid[16];
-	int fd = memfd_create("vaddr", 0);
+	char cmd[512], pid[16], *file = NULL;
+	int fd = memfd_create("vaddr", 0), ffd = -1;
 	struct child c;
 	uint64_t e;
 
@@ -2246,11 +2277,30 @@ static void scenario_vaddr(void)
 	fill(anon, 8 * PAGE, 43);
 	fill(shm, 4 * PAGE, 47);
 	fill(thp, HPAGE, 53);
+	/* page cache that is neither anon nor shmem: ramfs (built into every kernel), mapped right after shm */
+	mkdir("/mnt", 0755);
+	mkdir("/mnt/ram", 0755);
+	if (!mount("ramfs", "/mnt/ram", "ramfs", 0, NULL) || errno == EBUSY)
+		ffd = open("/mnt/ram/vaddr", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (ffd >= 0 && !ftruncate(ffd, 4 * PAGE)) {
+		file = mmap(shm + 4 * PAGE, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, ffd, 0);
+		if (file == MAP_FAILED)
+			file = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, ffd, 0);
+		if (file == MAP_FAILED)
+			file = NULL;
+		else
+			fill(file, 4 * PAGE, 57);
+	}
+	/* the child maps shmem and the file: touch both (they are adjacent when MAP_FIXED_NOREPLACE took) */
 	touch_addr = shm;
-	touch_len = 4 * PAGE;
+	touch_len = file == shm + 4 * PAGE ? 8 * PAGE : 4 * PAGE;
 	child_start(&c, touch_step, NULL);
 	vaddr_matches("anon shared by fork", anon, 8, "anon", "pte");
 	vaddr_matches("shmem shared", shm, 4, "shmem", "pte");
+	if (file)
+		vaddr_matches("file (ramfs page cache) shared", file, 4, "file", "pte");
+	else
+		result(false, "vaddr: a ramfs file to map: %s", strerror(errno));
 	if (kpageflags(pfn_of(getpid(), thp)) >> KPF_THP & 1) {
 		vaddr_matches("THP head", thp, 1, "anon", "pmd");
 		vaddr_matches("THP tail 5", thp + 5 * PAGE, 1, "anon", "pmd");
@@ -2305,6 +2355,13 @@ static void scenario_vaddr(void)
 	munmap(shm, 4 * PAGE);
 	munmap(untouched, PAGE);
 	close(fd);
+	if (file)
+		munmap(file, 4 * PAGE);
+	if (ffd >= 0) {
+		close(ffd);
+		unlink("/mnt/ram/vaddr");
+	}
+	umount("/mnt/ram");
 }
 
 /* --- pid: a process's pages, and with whom it shares them --- */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host-side unit tests of rmapctl's reading of a range answer (probe.c): groups split across reads of any size,
- * error lines, the closing line, an answer cut short. One PASS:/FAIL: line per case.
+ * error lines, the closing line, an answer cut short; and vaddr --len sizes. One PASS:/FAIL: line per case.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "probe.h"
+#include "vaddr.h"
 
 static int failed;
 
@@ -77,11 +78,34 @@ static void whole_answer(size_t chunk)
 	probe_range_close(&rr);
 }
 
+static void size_case(const char *s, int want_rc, uint64_t want)
+{
+	uint64_t v = 0;
+	char name[96];
+	int rc = parse_size(s, &v);
+
+	snprintf(name, sizeof(name), "parse_size '%s' %s", s, want_rc ? "is refused" : "is read");
+	result(name, rc == want_rc && (rc || v == want));
+}
+
 int main(void)
 {
 	struct range_reader rr;
 	struct report r;
 	int err, rc;
+
+	/* vaddr --len: bytes, decimal or 0x hex, with K, M or G */
+	size_case("4096", 0, 4096);
+	size_case("0x2000", 0, 8192);
+	size_case("64K", 0, 65536);
+	size_case("2M", 0, 2 << 20);
+	size_case("1g", 0, 1ULL << 30);
+	size_case("", -1, 0);
+	size_case("12Q", -1, 0);
+	size_case("-1", -1, 0);
+	size_case("K", -1, 0);
+	size_case("99999999999999999999", -1, 0);
+	size_case("17179869184G", -1, 0);	/* 2^64 bytes: too big */
 
 	whole_answer(strlen(answer));
 	whole_answer(7);
