@@ -52,17 +52,8 @@ cat > "$tree/.fresh-steps" <<'EOS'
 set -uo pipefail
 export DEBIAN_FRONTEND=noninteractive
 cd /src
-step() {	# step NAME CMD...: PASS or FAIL with the tail of its output
-	local name=$1 t=$(date +%s)
-	shift
-	if "$@" >/tmp/step.log 2>&1; then
-		echo "PASS: fresh root: $name ($(($(date +%s) - t))s)"
-	else
-		tail -15 /tmp/step.log | sed 's/^/    /'
-		echo "FAIL: fresh root: $name"
-		return 1
-	fi
-}
+STEP_PREFIX="fresh root"
+. tests/rig/fresh-step.sh
 command -v make >/dev/null || step "make installed as .ci/run does" sh -c 'apt-get -q update && apt-get -q install -y --no-install-recommends make' || exit 0
 step "make deps" make deps || exit 0
 step "debug kernel: configure with the option list, compile mm/rmap.o and certs/" \

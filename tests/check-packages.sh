@@ -47,18 +47,10 @@ set -uo pipefail
 export DEBIAN_FRONTEND=noninteractive
 kver=$kver
 EOS
+cp tests/rig/fresh-step.sh "$tree/"
 cat >> "$tree/.package-steps" <<'EOS'
-step() {	# step NAME CMD...: PASS or FAIL with the tail of its output
-	local name=$1 t=$(date +%s)
-	shift
-	if "$@" >/tmp/step.log 2>&1; then
-		echo "PASS: packages: $name ($(($(date +%s) - t))s)"
-	else
-		tail -15 /tmp/step.log | sed 's/^/    /'
-		echo "FAIL: packages: $name"
-		return 1
-	fi
-}
+STEP_PREFIX=packages
+. /src/fresh-step.sh
 step "apt-get update" apt-get -q update || exit 0
 step "the 6.1 line's headers: linux-headers-$kver" \
 	apt-get -q install -y --no-install-recommends "linux-headers-$kver" || exit 0
