@@ -21,7 +21,13 @@ expect_exit "range: an unknown --color is a usage error" 2 rmapctl range 1 2 --s
 expect_exit "range: a bad number is a usage error" 2 rmapctl range 1 12abc
 expect_exit "range: START END with --node is a usage error" 2 rmapctl range 1 2 --node 0
 expect_exit "range: a node without memory is refused" 5 rmapctl range --node 999
-expect_exit "range: a memory block that does not exist is refused" 5 rmapctl range --block 999999
+if [ -e /sys/devices/system/memory/block_size_bytes ]; then
+	expect_exit "range: a memory block that does not exist is refused" 5 rmapctl range --block 999999
+else
+	expect_exit "range --block on a kernel without memory blocks is refused" 1 rmapctl range --block 0
+	grep -q 'CONFIG_MEMORY_HOTPLUG' /tmp/expect.out && pass "... and says why (no CONFIG_MEMORY_HOTPLUG)" ||
+		{ cat /tmp/expect.out; fail "... and says why (no CONFIG_MEMORY_HOTPLUG)"; }
+fi
 expect_exit "range: beyond the physical address space is refused" 5 rmapctl range 0x10000000000000 0x10000000000001
 rmapctl range --json 0x10000000000000 0x10000000000001 >/tmp/rj.out 2>/dev/null
 jq -e '.error.exit_code == 5' /tmp/rj.out >/dev/null && pass "range --json: an error is one JSON document" ||
