@@ -21,16 +21,7 @@ mkdir -p "$out"
 : > "$results"
 t0=$(date +%s)
 
-result() { echo "$1: fresh root: $2" | tee -a "$results"; }
-finish() {
-	local p f
-	p=$(grep -c '^PASS:' "$results" || true)	# grep -c exits 1 on a count of 0
-	f=$(grep -c '^FAIL:' "$results" || true)
-	echo "check-fresh: took $(($(date +%s) - t0))s (log: $out/log.txt)" >&2
-	echo "fresh: $p passed, $f failed"
-	[ "$f" -eq 0 ]
-	exit
-}
+fresh_results_helpers fresh "fresh root"
 
 [ "$(id -u)" = 0 ] || { result FAIL "needs root (debootstrap, chroot, mounts)"; finish; }
 command -v debootstrap >/dev/null || tests/rig/deps.sh >&2 || { result FAIL "host lacks debootstrap"; finish; }

@@ -18,16 +18,7 @@ rm -rf "$out" && mkdir -p "$out"
 : > "$results"
 t0=$(date +%s)
 
-result() { echo "$1: packages: $2" | tee -a "$results"; }
-finish() {
-	local p f
-	p=$(grep -c '^PASS:' "$results" || true)
-	f=$(grep -c '^FAIL:' "$results" || true)
-	echo "check-packages: took $(($(date +%s) - t0))s (log: $out/log.txt)" >&2
-	echo "packages: $p passed, $f failed"
-	[ "$f" -eq 0 ]
-	exit
-}
+fresh_results_helpers packages "packages"
 
 [ "$(id -u)" = 0 ] || { result FAIL "needs root (debootstrap, chroot, mounts)"; finish; }
 # this machine's own build of the packages (and of the guests' programs), as make check would make them

@@ -18,9 +18,6 @@
 #include "probe.h"
 #include "rmapctl.h"
 
-#define PAGE_SIZE_ ((uint64_t)4096)
-#define PM_PRESENT (1ULL << 63)
-#define PM_PFN_MASK ((1ULL << 55) - 1)
 #define MAX_SHARERS 8	/* named per run; a run with more says how many */
 
 static void usage_pid(FILE *out)
@@ -407,11 +404,9 @@ int cmd_pid(int argc, char **argv)
 	if (fgets(comm, sizeof(comm), f) && (nl = strchr(comm, '\n')))
 		*nl = '\0';
 	fclose(f);
-	snprintf(path, sizeof(path), "/proc/%ld/pagemap", st.pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_pagemap(st.pid);
 	if (fd < 0)
-		return fail(errno == ENOENT ? EXIT_NOT_FOUND : errno == EACCES || errno == EPERM ? EXIT_PERMISSION :
-			    EXIT_FAILURE_, "%s: %s", path, strerror(errno));
+		return -fd;
 	st.kpagecount_fd = open("/proc/kpagecount", O_RDONLY | O_CLOEXEC);
 	if (st.kpagecount_fd < 0) {
 		close(fd);

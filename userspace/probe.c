@@ -132,6 +132,20 @@ static void name_huge_zero(struct report *r, uint64_t before)
 		 "(named from /proc/kpageflags: the kernel does not tell modules where it is)");
 }
 
+int open_pagemap(long pid)
+{
+	char path[64];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "/proc/%ld/pagemap", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	err = errno;
+	return -fail(err == ENOENT ? EXIT_NOT_FOUND : err == EACCES || err == EPERM ? EXIT_PERMISSION :
+		     EXIT_FAILURE_, "%s: %s", path, strerror(err));
+}
+
 /* Ask the module about @pfn (@arg as the user wrote it, for messages); an exit code. */
 int probe_query(uint64_t pfn, const char *arg, struct report *r)
 {

@@ -12,6 +12,15 @@
 /* Open one of the module's files; exits with a clear message (and exit code) when it cannot. */
 int open_probe_file(const char *name, int flags);
 
+/* /proc/PID/pagemap: one 64-bit entry per page (Documentation/admin-guide/mm/pagemap.rst). */
+#define PAGE_SIZE_ ((uint64_t)4096)
+#define PM_PRESENT (1ULL << 63)
+#define PM_SWAP (1ULL << 62)
+#define PM_PFN_MASK ((1ULL << 55) - 1)	/* the PFN; swapped: type (bits 0-4) and offset */
+
+/* /proc/@pid/pagemap opened for reading, or an error said and -(exit code): no process 7, not permitted 4. */
+int open_pagemap(long pid);
+
 /* Ask the module about @pfn (@arg as the user wrote it, for messages); an exit code. */
 int probe_query(uint64_t pfn, const char *arg, struct report *r);
 

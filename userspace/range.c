@@ -16,7 +16,6 @@
 #include "rmapctl.h"
 #include "svg.h"
 
-#define PAGE_SIZE_ ((uint64_t)4096)
 #define MAX_KINDS 16
 #define MAPPERS_SHOWN 3
 

@@ -16,10 +16,6 @@
 #include "rmapctl.h"
 #include "vaddr.h"
 
-#define PAGE_SIZE_ ((uint64_t)4096)
-#define PM_PRESENT (1ULL << 63)
-#define PM_SWAP (1ULL << 62)
-#define PM_PFN_MASK ((1ULL << 55) - 1)
 /* Pages one vaddr command reports: a query each. */
 #define VADDR_MAX_PAGES (1ULL << 20)
 
@@ -202,10 +198,9 @@ int cmd_vaddr(int argc, char **argv)
 	if (rc)
 		return rc;
 	snprintf(path, sizeof(path), "/proc/%llu/pagemap", (unsigned long long)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_pagemap((long)pid);
 	if (fd < 0)
-		return fail(errno == ENOENT ? EXIT_NOT_FOUND : errno == EACCES || errno == EPERM ? EXIT_PERMISSION :
-			    EXIT_FAILURE_, "%s: %s", path, strerror(errno));
+		return -fd;
 	/* one page: absent is an error, with what the kernel says of it (a range lists each page's state) */
 	if (end - start == PAGE_SIZE_) {
 		if (pread(fd, &p.entry, 8, (off_t)(start / PAGE_SIZE_ * 8)) != 8) {

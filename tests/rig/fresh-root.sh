@@ -48,3 +48,19 @@ fresh_root_run() {
 		exec chroot "$root" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			HOME=/root LANG=C.UTF-8 bash "/src/$script"' sh "$FRESH" "$run" "$tree" "$script"
 }
+
+# fresh_results_helpers NAME PREFIX: result STATUS TEXT appends "STATUS: PREFIX: TEXT" to $results; finish counts
+# them, says how long NAME took (since $t0, log in $out/log.txt) and exits non-zero on any FAIL.
+fresh_results_helpers() {
+	FRESH_NAME=$1 FRESH_PREFIX=$2
+	result() { echo "$1: $FRESH_PREFIX: $2" | tee -a "$results"; }
+	finish() {
+		local p f
+		p=$(grep -c '^PASS:' "$results" || true)	# grep -c exits 1 on a count of 0
+		f=$(grep -c '^FAIL:' "$results" || true)
+		echo "check-$FRESH_NAME: took $(($(date +%s) - t0))s (log: $out/log.txt)" >&2
+		echo "$FRESH_NAME: $p passed, $f failed"
+		[ "$f" -eq 0 ]
+		exit
+	}
+}
