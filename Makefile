@@ -11,7 +11,7 @@ USER_SRCS := userspace/report.c userspace/json.c
 USER_HDRS := $(wildcard userspace/*.h)
 RMAPCTL_SRCS := userspace/rmapctl.c userspace/cli.c userspace/session.c userspace/events.c userspace/trace.c \
 	userspace/record.c userspace/history.c userspace/ksyms.c \
-	userspace/probe.c userspace/range.c userspace/vaddr.c userspace/pid.c userspace/svg.c $(USER_SRCS)
+	userspace/probe.c userspace/range.c userspace/vaddr.c userspace/pid.c userspace/svg.c userspace/explain.c $(USER_SRCS)
 RMAPCTL_DEPS := $(RMAPCTL_SRCS) $(USER_HDRS) module/rmap_probe.h bpf/rmap_trace.h $(BUILD)/bpf/rmap_trace.skel.h
 RMAPCTL_CFLAGS := $(USER_CFLAGS) -I$(BUILD)/bpf -Ibpf
 BPF_LIBS := -lbpf -lelf -lz
@@ -93,13 +93,24 @@ $(BUILD)/unit/test_svg: tests/unit/test_svg.c userspace/svg.c userspace/svg.h
 	@mkdir -p $(BUILD)/unit
 	$(CC) $(CFLAGS) $(USER_CFLAGS) -o $@ tests/unit/test_svg.c userspace/svg.c
 
-unit: $(BUILD)/unit/test_report $(BUILD)/unit/test_history $(BUILD)/unit/test_range $(BUILD)/unit/test_svg
+EXPLAIN_UNIT_SRCS := userspace/explain.c userspace/probe.c userspace/cli.c userspace/vaddr.c $(USER_SRCS)
+$(BUILD)/unit/test_explain: tests/unit/test_explain.c $(EXPLAIN_UNIT_SRCS) $(USER_HDRS)
+	@mkdir -p $(BUILD)/unit
+	$(CC) $(CFLAGS) $(USER_CFLAGS) -o $@ tests/unit/test_explain.c $(EXPLAIN_UNIT_SRCS)
+
+unit: $(BUILD)/unit/test_report $(BUILD)/unit/test_history $(BUILD)/unit/test_range $(BUILD)/unit/test_svg \
+		$(BUILD)/unit/test_explain
 	$(BUILD)/unit/test_report
 	$(BUILD)/unit/test_history
 	$(BUILD)/unit/test_range
 	$(BUILD)/unit/test_svg $(BUILD)/unit/sample.svg
 	@python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' $(BUILD)/unit/sample.svg && \
 		echo "PASS: unit the picture parses as XML (python3's ElementTree)"
+	$(BUILD)/unit/test_explain $(BUILD)/unit/explain.json
+	@python3 -c 'import sys, json; d = json.load(open(sys.argv[1])); \
+		assert d["answers"]["migrate"]["reason"] == "dma-pinned" and d["report"]["hold"]["extra"] == 1024 \
+		and d["report"]["mappings"][0]["comm"] == "post\"gres\\"' $(BUILD)/unit/explain.json && \
+		echo "PASS: unit explain --json parses as JSON (python3's json), quotes and backslashes escaped"
 	tests/unit/test-install.sh
 
 # rmapctl where a Debian admin looks for it: the program, its manual page and its bash completion.

@@ -8,6 +8,8 @@
 
 #include <linux/version.h>
 #include <linux/mm.h>
+#include <linux/page-isolation.h>
+#include <linux/pageblock-flags.h>
 #include <linux/pgtable.h>
 #include <linux/sched.h>
 
@@ -216,6 +218,80 @@ static inline bool rmp_pmd_soft_dirty(pmd_t pmd)
 static inline unsigned long rmp_buddy_order_unsafe(struct page *page)
 {
 	return READ_ONCE(page->private);
+}
+
+/*
+ * How many page-table entries map the folio, each holding a reference: folio_mapcount(). 6.1's is out of line
+ * and not exported, so this is its copy (PG_double_map went in 6.2); later lines have it inline. Lines between
+ * are not built.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+static inline int rmp_folio_mapcount(struct folio *folio)
+{
+	int i, compound, nr, ret;
+
+	if (likely(!folio_test_large(folio)))
+		return atomic_read(&folio->_mapcount) + 1;
+	compound = folio_entire_mapcount(folio);
+	if (folio_test_hugetlb(folio))
+		return compound;
+	ret = compound;
+	nr = folio_nr_pages(folio);
+	for (i = 0; i < nr; i++)
+		ret += atomic_read(&folio_page(folio, i)->_mapcount) + 1;
+	/* file pages have the compound mapcount included in _mapcount */
+	if (!folio_test_anon(folio))
+		return ret - compound * nr;
+	if (folio_test_double_map(folio))
+		ret -= nr;
+	return ret;
+}
+#else
+#define rmp_folio_mapcount folio_mapcount
+#endif
+
+/*
+ * The references a folio in the page cache holds from it: one per page, except hugetlb folios before 6.7
+ * ("mm/filemap: remove hugetlb special casing in filemap.c"), which held one.
+ */
+static inline int rmp_page_cache_refs(struct folio *folio)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+	if (folio_test_hugetlb(folio))
+		return 1;
+#endif
+	return folio_nr_pages(folio);
+}
+
+/* A large folio's own count of DMA pins: in its first tail page until 6.3, then folio->_pincount. */
+static inline int rmp_folio_pincount(struct folio *folio)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+	return atomic_read(folio_pincount_ptr(folio));
+#else
+	return atomic_read(&folio->_pincount);
+#endif
+}
+
+/*
+ * The pageblock's migratetype and whether it is isolated, read from the section's usemap as
+ * get_pfnblock_flags_mask() (6.1, 6.12) and get_pfnblock_migratetype() (7.x) do: neither is exported. 6.1 and 6.12 keep isolation as a
+ * migratetype (MIGRATE_ISOLATE); by 7.3 ("mm/page_isolation: make page isolation a standalone bit") it is a
+ * bit of its own, beside an unchanged migratetype.
+ */
+static inline int rmp_pageblock_migratetype(unsigned long pfn, bool *isolated)
+{
+	unsigned long *bitmap = section_to_usemap(__pfn_to_section(pfn));
+	unsigned long bitidx = ((pfn & (PAGES_PER_SECTION - 1)) >> pageblock_order) * NR_PAGEBLOCK_BITS;
+	unsigned long word = READ_ONCE(bitmap[bitidx / BITS_PER_LONG]) >> (bitidx % BITS_PER_LONG);
+
+#ifdef PAGEBLOCK_MIGRATETYPE_MASK
+	*isolated = word & PAGEBLOCK_ISO_MASK;
+	return word & PAGEBLOCK_MIGRATETYPE_MASK;
+#else
+	*isolated = is_migrate_isolate(word & MIGRATETYPE_MASK);
+	return word & MIGRATETYPE_MASK;
+#endif
 }
 
 #endif /* RMAP_PROBE_COMPAT_H */

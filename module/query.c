@@ -284,6 +284,9 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 	r->node = page_to_nid(page);
 	r->mapcount = 0;
 	r->flags = 0;
+	r->zone = page_zone(page)->name;
+	r->hold.known = false;
+	r->hold.migrate = NULL;
 
 	if (is_zero_pfn(pfn)) {
 		r->kind = "zero";
@@ -355,6 +358,7 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 	r->nr_entries = rmp_count_entries(r);
 	r->mapcount = rmp_page_mapcount(page);
 	r->refcount = folio_ref_count(folio) - 1;
+	rmp_account_hold(r, folio);
 	if (r->mapcount > 0)
 		r->flags |= BIT_ULL(RMP_F_MAPPED);
 

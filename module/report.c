@@ -59,8 +59,8 @@ void rmp_format(struct rmp_text *t, const struct rmp_report *r)
 	size_t i;
 	int bit;
 
-	rmp_printf(t, "page pfn=0x%lx head_pfn=0x%lx order=%u kind=%s node=%d refcount=%d mapcount=%d flags=",
-		   r->pfn, r->head_pfn, r->order, r->kind, r->node, r->refcount, r->mapcount);
+	rmp_printf(t, "page pfn=0x%lx head_pfn=0x%lx order=%u kind=%s node=%d zone=%s refcount=%d mapcount=%d flags=",
+		   r->pfn, r->head_pfn, r->order, r->kind, r->node, r->zone, r->refcount, r->mapcount);
 	for (bit = 0; rmp_flag_names[bit]; bit++) {
 		if (r->flags & BIT_ULL(bit)) {
 			rmp_printf(t, "%s%s", sep, rmp_flag_names[bit]);
@@ -73,6 +73,15 @@ void rmp_format(struct rmp_text *t, const struct rmp_report *r)
 			   r->index);
 		rmp_print_escaped(t, r->path);
 		rmp_printf(t, "\n");
+	}
+	if (r->hold.known) {
+		const struct rmp_hold *h = &r->hold;
+
+		rmp_printf(t, "hold mapped=%d cache=%d private=%d extra=%d dma_pinned=%d", h->mapped, h->cache,
+			   h->private, h->extra, h->dma_pinned);
+		if (h->pincount >= 0)
+			rmp_printf(t, " pincount=%d", h->pincount);
+		rmp_printf(t, " migrate=%s pageblock=%s\n", h->migrate, h->pageblock);
 	}
 	for (i = 0; i < r->nr_maps; i++) {
 		const struct rmp_mapping *m = &r->maps[i];

@@ -56,6 +56,17 @@ struct rmp_report {
 	 * count that does not match is then "raced", not "mismatch".
 	 */
 	bool ksm_gap;
+	const char *zone;
+	/* What holds the folio (hold.c), for the folios a query pins: what would stop it moving or going. */
+	struct rmp_hold {
+		bool known;
+		int mapped, cache, private, extra;	/* references: page tables, page/swap cache, PG_private, rest */
+		bool dma_pinned;
+		int pincount;			/* a large folio's own pin count; -1 for a small folio (none kept) */
+		const char *migrate;		/* how migration would move it: "migrate_folio", "fallback", "none" */
+		const char *pageblock;		/* its pageblock's migratetype */
+		bool isolated;			/* the pageblock is isolated (offline or a contiguous allocation) */
+	} hold;
 };
 
 /* The page flags a report names, in the order of rmp_flag_names[]. */
@@ -83,6 +94,9 @@ int rmp_walk_anon(struct rmp_report *r, struct folio *folio, struct page *page);
 int rmp_walk_file(struct rmp_report *r, struct folio *folio, struct page *page);
 struct address_space *rmp_file_mapping(struct folio *folio);
 int rmp_walk_ksm(struct rmp_report *r, struct folio *folio, struct page *page);
+/* hold.c: the references a pinned folio holds, and what its mapping and pageblock allow */
+void rmp_account_hold(struct rmp_report *r, struct folio *folio);
+const char *rmp_mapping_migrate(struct address_space *mapping);
 
 /* report.c: a growing text buffer (a report has one line per mapping, a libc page thousands) and the format */
 struct rmp_text {

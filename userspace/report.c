@@ -106,6 +106,8 @@ static int page_field(struct report *r, const char *k, const char *v)
 		return parse_long(v, &r->mapcount);
 	if (!strcmp(k, "node"))
 		return parse_long(v, &l) ? -1 : (r->node = (int)l, 0);
+	if (!strcmp(k, "zone"))
+		return COPY(r->zone, v);
 	return 0; /* unknown keys are for newer rmapctl versions: ignore them */
 }
 
@@ -120,6 +122,30 @@ static int file_field(struct report *r, const char *k, const char *v)
 		return COPY(r->dev, v);
 	if (!strcmp(k, "path"))
 		return COPY(r->path, v);
+	return 0;
+}
+
+static int hold_field(struct report *r, const char *k, const char *v)
+{
+	struct hold *h = &r->hold;
+
+	h->known = true;
+	if (!strcmp(k, "mapped"))
+		return parse_long(v, &h->mapped);
+	if (!strcmp(k, "cache"))
+		return parse_long(v, &h->cache);
+	if (!strcmp(k, "private"))
+		return parse_long(v, &h->private_);
+	if (!strcmp(k, "extra"))
+		return parse_long(v, &h->extra);
+	if (!strcmp(k, "dma_pinned"))
+		return parse_bool(v, &h->dma_pinned);
+	if (!strcmp(k, "pincount"))
+		return parse_long(v, &h->pincount);
+	if (!strcmp(k, "migrate"))
+		return COPY(h->migrate, v);
+	if (!strcmp(k, "pageblock"))
+		return COPY(h->pageblock, v);
 	return 0;
 }
 
@@ -196,6 +222,7 @@ static const struct record {
 } records[] = {
 	{ "page", page_field },
 	{ "file", file_field },
+	{ "hold", hold_field },
 	{ "map", map_field },
 	{ "end", end_field },
 };
@@ -233,6 +260,7 @@ int report_parse(struct report *r, const char *text, int *lineno)
 
 	memset(r, 0, sizeof(*r));
 	r->entries = -1;
+	r->hold.pincount = -1;
 	if (!copy)
 		return -1;
 	*lineno = 0;
@@ -264,6 +292,15 @@ void report_print_human(const struct report *r, FILE *out)
 		r->order, r->kind, r->node);
 	fprintf(out, "  refcount %ld  mapcount %ld  flags %s\n", r->refcount, r->mapcount,
 		r->flags[0] ? r->flags : "-");
+	if (r->hold.known) {
+		const struct hold *h = &r->hold;
+
+		fprintf(out, "  references: %ld mapped, %ld cache, %ld private, %ld extra%s", h->mapped, h->cache,
+			h->private_, h->extra, h->dma_pinned ? "  DMA-pinned" : "");
+		if (h->pincount >= 0)
+			fprintf(out, " (%ld pin%s)", h->pincount, h->pincount == 1 ? "" : "s");
+		fprintf(out, "  zone %s  pageblock %s  migrates by %s\n", r->zone, h->pageblock, h->migrate);
+	}
 	if (r->has_file)
 		fprintf(out, "  file %s  ino %" PRIu64 "  dev %s  index %" PRIu64 "\n", r->path[0] ? r->path : "?",
 			r->ino, r->dev, r->index);
@@ -322,6 +359,35 @@ void report_write_json(struct json *j, const struct report *r)
 	json_int(j, r->mapcount);
 	json_key(j, "node");
 	json_int(j, r->node);
+	if (r->zone[0]) {
+		json_key(j, "zone");
+		json_string(j, r->zone);
+	}
+	if (r->hold.known) {
+		const struct hold *h = &r->hold;
+
+		json_key(j, "hold");
+		json_start_object(j);
+		json_key(j, "mapped");
+		json_int(j, h->mapped);
+		json_key(j, "cache");
+		json_int(j, h->cache);
+		json_key(j, "private");
+		json_int(j, h->private_);
+		json_key(j, "extra");
+		json_int(j, h->extra);
+		json_key(j, "dma_pinned");
+		json_bool(j, h->dma_pinned);
+		if (h->pincount >= 0) {
+			json_key(j, "pincount");
+			json_int(j, h->pincount);
+		}
+		json_key(j, "migrate");
+		json_string(j, h->migrate);
+		json_key(j, "pageblock");
+		json_string(j, h->pageblock);
+		json_end_object(j);
+	}
 	if (r->has_file) {
 		json_key(j, "file");
 		json_start_object(j);

@@ -28,6 +28,15 @@ struct report {
 	char flags[REPORT_FIELD_MAX];	/* comma-separated names */
 	long refcount, mapcount;
 	int node;
+	char zone[16];				/* "" if the module did not say (before 0.2) */
+	struct hold {				/* what holds the folio: only for folios the module pinned */
+		bool known;
+		long mapped, cache, private_, extra;	/* references: page tables, page/swap cache, PG_private, rest */
+		bool dma_pinned;
+		long pincount;			/* a large folio's own pin count, -1 if none is kept */
+		char migrate[24];		/* migrate_folio, fallback (clean only), none */
+		char pageblock[16];		/* the pageblock's migratetype */
+	} hold;
 	bool has_file;
 	uint64_t ino, index;
 	char dev[32];

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/statfs.h>
 #include <unistd.h>
+#include "explain.h"
 #include "probe.h"
 #include "pid.h"
 #include "range.h"
@@ -166,6 +167,8 @@ static const struct command {
 			      "                                 who maps the pages of a process at an address" },
 	{ "pid", cmd_pid, "pid PID [--range START-END] [--json]\n"
 			      "                                 a process's pages, and with whom it shares them" },
+	{ "explain", cmd_explain, "explain PFN [--json]           why a page will not migrate, reclaim or offline,\n"
+				  "                                 and who holds it" },
 	{ "range", cmd_range, "range [START END|--node N|--block N] [--summary] [-j|--json-lines]\n"
 			      "                                 the pages in use in a physical range, and who maps them" },
 	{ "record", cmd_record, "record start|stop|status [-j]   the flight recorder behind pfn --history" },

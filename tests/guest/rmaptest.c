@@ -29,6 +29,7 @@
 #include <sys/uio.h>
 #include <sys/prctl.h>
 #include <linux/capability.h>
+#include <linux/io_uring.h>
 #include "oracle.h"
 #include "../../bpf/rmap_trace.h"
 
@@ -2893,6 +2894,159 @@ static void scenario_trace_record(void)
 	free(out);
 }
 
+/* explain: its predictions, each checked against what the kernel then did (move_pages(), MADV_PAGEOUT). */
+
+/* The node @p's page is on, or -1. */
+static int node_of(void *p)
+{
+	int status = -1;
+
+	if (syscall(SYS_move_pages, 0, 1, &p, NULL, &status, 0))
+		return -1;
+	return status;
+}
+
+/* Ask move_pages() to move @p's page to the other node; the node it is on afterwards. */
+static int try_move(void *p)
+{
+	int from = node_of(p), to = from == 0 ? 1 : 0, status;
+
+	syscall(SYS_move_pages, 0, 1, &p, &to, &status, MPOL_MF_MOVE);
+	return node_of(p);
+}
+
+/*
+ * Empty every CPU's LRU batches (a freshly faulted page waits in one, holding a reference, until it fills):
+ * move_pages() drains them all (lru_cache_disable()) before it migrates. @scratch is moved for it.
+ */
+static void drain_lru_batches(void *scratch)
+{
+	try_move(scratch);
+}
+
+/* rmapctl explain --json PFN, tested by jq's expression @expr; true if it holds. */
+static bool explain_holds(uint64_t pfn, const char *expr)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "rmapctl explain --json 0x%llx > /tmp/explain.json 2>&1 && "
+		 "jq -e '%s' /tmp/explain.json > /dev/null || { cat /tmp/explain.json; echo; exit 1; }",
+		 (unsigned long long)pfn, expr);
+	return system(cmd) == 0;
+}
+
+static int io_uring_setup_(unsigned int entries, struct io_uring_params *p)
+{
+	return (int)syscall(__NR_io_uring_setup, entries, p);
+}
+
+static int io_uring_register_(int fd, unsigned int op, void *arg, unsigned int nr)
+{
+	return (int)syscall(__NR_io_uring_register, fd, op, arg, nr);
+}
+
+/*
+ * A page registered as an io_uring fixed buffer is pinned (FOLL_PIN | FOLL_LONGTERM: 1024 references on a
+ * small folio): explain says migrate "no, DMA-pinned" with those 1024 extra references, and move_pages()
+ * leaves it where it is; a page beside it that nothing pins is predicted to move, and moves. Unregistered,
+ * the pinned page is predicted to move, and moves.
+ */
+static void scenario_explain_pin(void)
+{
+	char *p = map_anon(3 * PAGE), *pinned = p, *free_ = p + PAGE, *scratch = p + 2 * PAGE;
+	struct io_uring_params params;
+	struct iovec iov = { .iov_base = pinned, .iov_len = PAGE };
+	char expr[128];
+	uint64_t pfn, pfn_free;
+	int ring, before;
+
+	fill(p, 3 * PAGE, 61);
+	memset(&params, 0, sizeof(params));
+	ring = io_uring_setup_(4, &params);
+	if (ring < 0) {
+		skip("explain of an io_uring fixed buffer: io_uring_setup: %s", strerror(errno));
+		return;
+	}
+	if (io_uring_register_(ring, IORING_REGISTER_BUFFERS, &iov, 1)) {
+		skip("explain of an io_uring fixed buffer: IORING_REGISTER_BUFFERS: %s", strerror(errno));
+		close(ring);
+		return;
+	}
+	drain_lru_batches(scratch);
+	pfn = pfn_of(getpid(), pinned);
+	pfn_free = pfn_of(getpid(), free_);
+	result(explain_holds(pfn, ".answers.migrate.answer == \"no\" and .answers.migrate.reason == \"dma-pinned\" "
+			     "and .report.hold.extra == 1024 and .report.hold.dma_pinned and "
+			     ".answers.offline.reason == \"dma-pinned\" and .answers.reclaim.reason == \"dma-pinned\""),
+	       "explain of an io_uring fixed buffer: migrate, reclaim and offline 'no, DMA-pinned', 1024 extra "
+	       "references (one pin)");
+	snprintf(expr, sizeof(expr), ".answers.migrate.detail | test(\"mapped by pid %d \")", getpid());
+	result(explain_holds(pfn, expr), "... naming the process that maps it (pid %d)", getpid());
+	before = node_of(pinned);
+	result(before >= 0 && try_move(pinned) == before, "... and move_pages() leaves it on node %d", before);
+	result(explain_holds(pfn_free, ".answers.migrate.answer == \"yes\" and .report.hold.extra == 0"),
+	       "explain of the unpinned page beside it: migrate 'yes', no extra references");
+	before = node_of(free_);
+	result(before >= 0 && try_move(free_) != before, "... and move_pages() moves it off node %d", before);
+	if (io_uring_register_(ring, IORING_UNREGISTER_BUFFERS, NULL, 0)) {
+		result(false, "IORING_UNREGISTER_BUFFERS: %s", strerror(errno));
+		close(ring);
+		return;
+	}
+	drain_lru_batches(scratch);
+	result(explain_holds(pfn, ".answers.migrate.answer == \"yes\" and .report.hold.extra == 0 and "
+			     "(.report.hold.dma_pinned | not)"),
+	       "explain after IORING_UNREGISTER_BUFFERS: migrate 'yes', no extra references");
+	before = node_of(pinned);
+	result(before >= 0 && try_move(pinned) != before, "... and move_pages() moves it off node %d", before);
+	close(ring);
+	munmap(p, 3 * PAGE);
+}
+
+/* Whether @p's page is present (pagemap): MADV_PAGEOUT took it when it is not. */
+static bool present(void *p)
+{
+	return pfn_of(getpid(), p) != 0;
+}
+
+/*
+ * An mlocked page: explain says reclaim "no, mlocked by" this process, and MADV_PAGEOUT leaves it. A page
+ * beside it, not locked: explain says "yes" with swap free ("no, no swap" without), and MADV_PAGEOUT takes
+ * it (leaves it).
+ */
+static void scenario_explain_mlock(void)
+{
+	char *p = map_anon(3 * PAGE), *locked = p, *plain = p + PAGE, *scratch = p + 2 * PAGE;
+	char expr[256];
+	bool swap = strstr(slurp("/proc/swaps"), "/dev/") != NULL;
+	uint64_t pfn;
+
+	fill(p, 3 * PAGE, 67);
+	if (mlock(locked, PAGE)) {
+		result(false, "explain-mlock: mlock: %s", strerror(errno));
+		return;
+	}
+	drain_lru_batches(scratch);
+	pfn = pfn_of(getpid(), locked);
+	snprintf(expr, sizeof(expr), ".answers.reclaim.answer == \"no\" and .answers.reclaim.reason == \"mlocked\" "
+		 "and (.answers.reclaim.detail | test(\"mlocked by pid %d \")) and .answers.migrate.answer == "
+		 "\"yes\"", getpid());
+	result(explain_holds(pfn, expr), "explain of an mlocked page: reclaim 'no, mlocked by pid %d', migrate "
+	       "'yes'", getpid());
+	madvise(locked, PAGE, MADV_PAGEOUT);
+	result(present(locked) && pfn_of(getpid(), locked) == pfn, "... and MADV_PAGEOUT leaves it");
+	pfn = pfn_of(getpid(), plain);
+	result(explain_holds(pfn, swap ? ".answers.reclaim.answer == \"yes\"" :
+			     ".answers.reclaim.answer == \"no\" and .answers.reclaim.reason == \"no-swap\""),
+	       "explain of the page beside it, not locked: reclaim '%s'", swap ? "yes" : "no, no swap");
+	madvise(plain, PAGE, MADV_PAGEOUT);
+	for (int i = 0; i < 20 && swap && present(plain); i++)
+		usleep(100000);
+	result(present(plain) != swap, "... and MADV_PAGEOUT %s", swap ? "takes it" : "leaves it");
+	munlock(locked, PAGE);
+	munmap(p, 3 * PAGE);
+}
+
 static const struct scenario {
 	const char *name, *group;	/* group: which guest script runs it */
 	void (*fn)(void);
@@ -2923,6 +3077,8 @@ static const struct scenario {
 	{ "range-all", "entry", scenario_range_all },
 	{ "vaddr", "entry", scenario_vaddr },
 	{ "pid", "entry", scenario_pid },
+	{ "explain-pin", "explain", scenario_explain_pin },
+	{ "explain-mlock", "explain", scenario_explain_mlock },
 	{ "trace-move", "trace", scenario_trace_move },
 	{ "trace-move-all", "trace", scenario_trace_move_all },
 	{ "trace-pageout", "trace", scenario_trace_pageout },

@@ -17,7 +17,7 @@ result "make install DESTDIR PREFIX=/usr: sbin/rmapctl, man8/rmapctl.8, bash com
 warnings=$(groff -t -man -Tutf8 -ww -z "$root/usr/share/man/man8/rmapctl.8" 2>&1)
 [ -z "$warnings" ] || echo "$warnings"
 result "the manual page formats without warnings (groff -man -ww)" $([ -z "$warnings" ]; echo $?)
-for sub in pfn vaddr pid range trace record version; do
+for sub in pfn vaddr pid explain range trace record version; do
 	grep -qE "^\.B rmapctl $sub" "$root/usr/share/man/man8/rmapctl.8" && grep -qE "^\.B $sub\b" \
 		"$root/usr/share/man/man8/rmapctl.8"
 	result "the manual page covers rmapctl $sub (synopsis and description)" $?

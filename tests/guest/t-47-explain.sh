@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+# rmapctl explain: each prediction checked against what the kernel then does (move_pages(), MADV_PAGEOUT).
+. /tests/lib.sh
+# a swap device, so that an unlocked anonymous page is reclaimable
+[ -b /dev/ram0 ] || insmod /lib/modules/brd.ko rd_nr=1 rd_size=65536
+{ [ -b /dev/ram0 ] && mkswap /dev/ram0 >/dev/null && swapon /dev/ram0; } ||
+	echo "  no swap device: an unlocked page is predicted 'no swap', and MADV_PAGEOUT must leave it"
+run_group explain "explain scenarios"
+swapoff /dev/ram0 2>/dev/null
+
+check "load for explain's bad input" load_module
+expect_exit "explain: a bad PFN is a usage error" 2 rmapctl explain 12abc
+expect_exit "explain: no PFN is a usage error" 2 rmapctl explain
+expect_exit "explain: beyond the physical address space is refused" 5 rmapctl explain 0x10000000000000
+rmapctl explain --json 0x10000000000000 >/tmp/ej.out 2>/dev/null
+jq -e '.error.exit_code == 5' /tmp/ej.out >/dev/null && pass "explain --json: an error is one JSON document" ||
+	{ cat /tmp/ej.out; fail "explain --json: an error is one JSON document"; }
+# a page table and a free page: the same answer for every operation, in words
+pt=$(rmapctl range --json-lines 0 0x100000 2>/dev/null | jq -r 'select(.kind == "pagetable") | .pfn' | head -1)
+if [ -n "$pt" ]; then
+	rmapctl explain --json "$pt" | jq -e '[.answers[] | .answer == "no" and .reason == "not-movable" or
+		.reason == "not-reclaimable"] | all' >/dev/null && rmapctl explain "$pt" | grep -q 'a page table is not movable' &&
+		pass "explain of a page table ($pt): not movable, not reclaimable, its block cannot go offline" ||
+		{ rmapctl explain "$pt"; fail "explain of a page table"; }
+else
+	fail "explain: no page table found below PFN 0x100000"
+fi
+check "unload after explain's bad input" unload_module

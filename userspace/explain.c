@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rmapctl explain: the module's facts about a page (what kind it is, the references it holds and what they
+ * are, its flags, its mappings and their vmas) turned into an answer per operation, each in the kernel's own
+ * terms:
+ *
+ *   migrate  compaction, NUMA balancing, move_pages(), CMA: migrate_pages() unmaps the folio and then wants
+ *            its refcount to be exactly what its mappings and caches hold (folio_expected_ref_count());
+ *            anything more and it gives up: a DMA pin never ends by itself, other references do.
+ *   reclaim  shrink_folio_list(): never an mlocked or unevictable folio, nor an anonymous one without swap;
+ *            dirty ones are written back first; it too fails on references beyond the expected ones.
+ *   offline  offline_pages() of the folio's memory block: every page must be free or migrate; pages that are
+ *            not movable at all (slab, page tables, reserved) make it refuse at once (EBUSY), pinned ones make
+ *            it retry until a signal.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "explain.h"
+#include "probe.h"
+#include "rmapctl.h"
+
+const char *const explain_op_names[NR_OPS] = { "migrate", "reclaim", "offline" };
+
+/* vm_flags bits (include/linux/mm.h), the same on every line */
+#define VM_LOCKED_ 0x00002000ULL
+
+/* A FOLL_PIN pin adds this to a small folio's refcount (GUP_PIN_COUNTING_BIAS) */
+#define PIN_BIAS 1024
+
+static bool has_flag(const struct report *r, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = r->flags; (p = strstr(p, name)); p += n)
+		if ((p == r->flags || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+static bool kind_is(const struct report *r, const char *kind)
+{
+	return !strcmp(r->kind, kind);
+}
+
+static void say(struct answer *a, const char *verdict, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void say(struct answer *a, const char *verdict, const char *reason, const char *fmt, ...)
+{
+	va_list args;
+
+	a->verdict = verdict;
+	a->reason = reason;
+	va_start(args, fmt);
+	vsnprintf(a->detail, sizeof(a->detail), fmt, args);
+	va_end(args);
+}
+
+/* Append ", pid N (comm) at 0x..." for each mapping @pick chooses, at most a few, to @a's detail. */
+static void name_mappers(struct answer *a, const struct report *r, const char *intro,
+			 bool (*pick)(const struct mapping *m))
+{
+	size_t len = strlen(a->detail), shown = 0, more = 0;
+
+	for (size_t i = 0; i < r->nr_maps; i++) {
+		const struct mapping *m = &r->maps[i];
+
+		if (pick && !pick(m))
+			continue;
+		if (shown == 4) {
+			more++;
+			continue;
+		}
+		len += (size_t)snprintf(a->detail + len, len < sizeof(a->detail) ? sizeof(a->detail) - len : 0,
+					"%s pid %ld (%s) at 0x%" PRIx64, shown ? "," : intro, m->pid, m->comm, m->vaddr);
+		shown++;
+		if (len >= sizeof(a->detail))
+			return;
+	}
+	if (more)
+		snprintf(a->detail + len, sizeof(a->detail) - len, " and %zu more", more);
+}
+
+static bool is_mlocked_mapping(const struct mapping *m)
+{
+	return m->vm_flags & VM_LOCKED_;
+}
+
+/* Pages that are not folios the module could look into: the same answer for every operation, or false. */
+static bool explain_untracked(const struct report *r, struct answer out[NR_OPS])
+{
+	if (kind_is(r, "free")) {
+		for (int op = 0; op < NR_OPS; op++)
+			say(&out[op], "yes", "free", "the page is free (in the buddy allocator)");
+		return true;
+	}
+	if (kind_is(r, "unused")) {
+		for (int op = 0; op < NR_OPS; op++) {
+			if (!strcmp(r->verdict, "raced"))
+				say(&out[op], "waits", "in-transit",
+				    "its refcount is frozen: a split, migration or reclaim is in progress; ask again");
+			else
+				say(&out[op], "yes", "free", "the page is not in use (a per-CPU free list or being freed)");
+		}
+		return true;
+	}
+	if (kind_is(r, "slab") || kind_is(r, "pagetable") || kind_is(r, "reserved") || kind_is(r, "zero") ||
+	    kind_is(r, "other")) {
+		const char *what = kind_is(r, "slab") ? "slab memory (kernel objects)" :
+				   kind_is(r, "pagetable") ? "a page table" :
+				   kind_is(r, "zero") ? "the shared zero page" :
+				   kind_is(r, "reserved") ? "reserved memory" :
+				   "kernel or driver memory, not on the LRU";
+
+		say(&out[OP_MIGRATE], "no", "not-movable", "%s is not movable", what);
+		say(&out[OP_RECLAIM], "no", "not-reclaimable", "%s is not reclaimed: %s", what,
+		    kind_is(r, "slab") ? "only its cache's shrinker frees objects, and the page when all are free" :
+		    kind_is(r, "pagetable") ? "it goes when its process unmaps the range or exits" :
+		    "its owner frees it");
+		say(&out[OP_OFFLINE], "no", "not-movable",
+		    "%s is not movable: offlining its memory block is refused (EBUSY)", what);
+		return true;
+	}
+	if (!r->hold.known) {
+		for (int op = 0; op < NR_OPS; op++)
+			say(&out[op], "unknown", "no-facts",
+			    "the loaded rmap_probe.ko does not report what holds a page: load this version's module");
+		return true;
+	}
+	return false;
+}
+
+/* References beyond mappings and caches: a DMA pin (no), or others that end by themselves (waits). */
+static bool explain_extra(const struct report *r, struct answer *a, const char *what_fails)
+{
+	const struct hold *h = &r->hold;
+
+	if (h->dma_pinned) {
+		long pins = h->pincount >= 0 ? h->pincount : h->extra / PIN_BIAS;
+
+		say(a, "no", "dma-pinned",
+		    "DMA-pinned: %ld reference%s beyond mappings and caches (%ld pin%s: io_uring fixed buffers, RDMA, "
+		    "vfio, O_DIRECT in flight); %s", h->extra, h->extra == 1 ? "" : "s", pins, pins == 1 ? "" : "s",
+		    what_fails);
+		name_mappers(a, r, "; mapped by", NULL);
+		return true;
+	}
+	if (h->extra > 0) {
+		say(a, "waits", "extra-references",
+		    "%ld reference%s beyond mappings and caches: get_user_pages() without FOLL_PIN, O_DIRECT or "
+		    "vmsplice in flight, a per-CPU LRU batch (move_pages() and offlining drain them first), or "
+		    "another migration or reclaim in progress", h->extra, h->extra == 1 ? "" : "s");
+		return true;
+	}
+	return false;
+}
+
+static void explain_migrate(const struct report *r, struct answer *a)
+{
+	const struct hold *h = &r->hold;
+
+	if (has_flag(r, "hwpoison"))
+		say(a, "no", "hwpoison", "a memory failure took the page out of use (hwpoison)");
+	else if (!strcmp(h->migrate, "none"))
+		say(a, "no", "not-migratable", kind_is(r, "hugetlb") ?
+		    "a hugetlb folio not (yet) marked migratable" : "no longer in a file or anon: nothing moves it");
+	else if (explain_extra(r, a, "migrate_pages() gives up (move_pages() leaves it)"))
+		;
+	else if (has_flag(r, "writeback"))
+		say(a, "waits", "writeback", "under writeback: migration waits for the I/O (compaction skips it)");
+	else if (has_flag(r, "locked"))
+		say(a, "waits", "locked", "the folio is locked (I/O, or another migration or reclaim)");
+	else if (!strcmp(h->migrate, "fallback") && has_flag(r, "dirty"))
+		say(a, "waits", "dirty", "dirty, and its filesystem has no migrate_folio: written back first");
+	else
+		say(a, "yes", "movable", "%s", has_flag(r, "mlocked") ?
+		    "mlocked pages migrate too (compaction skips them only with vm.compact_unevictable_allowed=0)" :
+		    "nothing holds it beyond its mappings and caches");
+}
+
+static void explain_reclaim(const struct report *r, const struct explain_env *env, struct answer *a)
+{
+	bool swapbacked = kind_is(r, "anon") || kind_is(r, "ksm") || kind_is(r, "shmem");
+
+	if (kind_is(r, "hugetlb")) {
+		say(a, "no", "hugetlb", "hugetlb pages are never reclaimed: only their owner frees them");
+	} else if (has_flag(r, "mlocked")) {
+		say(a, "no", "mlocked", "mlocked");
+		name_mappers(a, r, " by", is_mlocked_mapping);
+	} else if (has_flag(r, "unevictable")) {
+		say(a, "no", "unevictable", "unevictable: its mapping is (ramfs, SHM_LOCK, secretmem, a VM_LOCKED "
+		    "range being munlocked)");
+		name_mappers(a, r, "; mlocked by", is_mlocked_mapping);
+	} else if (has_flag(r, "hwpoison")) {
+		say(a, "no", "hwpoison", "a memory failure took the page out of use (hwpoison)");
+	} else if (explain_extra(r, a, "reclaim cannot free it")) {
+		;
+	} else if (swapbacked && !has_flag(r, "swapcache") && !env->swap_free) {
+		say(a, "no", "no-swap", "%s memory and no free swap space to write it to",
+		    kind_is(r, "shmem") ? "shmem" : "anonymous");
+	} else if (has_flag(r, "writeback")) {
+		say(a, "waits", "writeback", "under writeback: reclaimed once the I/O completes");
+	} else if (has_flag(r, "dirty") && !swapbacked) {
+		say(a, "waits", "dirty", "dirty: written back first, then reclaimed");
+	} else {
+		say(a, "yes", "reclaimable", "%s", r->nr_maps ?
+		    "reclaim unmaps it from every process and frees it" : "not mapped: reclaim frees it");
+	}
+}
+
+static void explain_offline(const struct report *r, struct answer *a)
+{
+	const struct hold *h = &r->hold;
+
+	if (has_flag(r, "hwpoison"))
+		say(a, "yes", "hwpoison", "poisoned pages do not stop offlining");
+	else if (!strcmp(h->migrate, "none"))
+		say(a, "no", "not-migratable", "it cannot migrate, so its memory block cannot go offline");
+	else if (explain_extra(r, a, "offlining retries its migration until interrupted"))
+		;
+	else
+		say(a, "yes", "movable", "migrated elsewhere (zone %s, pageblock %s), then the block goes", r->zone,
+		    h->pageblock);
+}
+
+void explain_report(const struct report *r, const struct explain_env *env, struct answer out[NR_OPS])
+{
+	memset(out, 0, NR_OPS * sizeof(*out));
+	if (explain_untracked(r, out))
+		return;
+	explain_migrate(r, &out[OP_MIGRATE]);
+	explain_reclaim(r, env, &out[OP_RECLAIM]);
+	explain_offline(r, &out[OP_OFFLINE]);
+}
+
+void explain_env_read(struct explain_env *env)
+{
+	char line[256];
+	unsigned long long kb;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	env->swap_free = false;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "SwapFree: %llu kB", &kb) == 1)
+			env->swap_free = kb > 0;
+	if (f)
+		fclose(f);
+}
+
+void explain_print_human(const struct report *r, const struct answer a[NR_OPS], FILE *out)
+{
+	static const char *const what[NR_OPS] = {
+		"migrate (compaction, NUMA, CMA)", "reclaim", "offline (its memory block)",
+	};
+
+	fprintf(out, "pfn 0x%" PRIx64 " (head 0x%" PRIx64 ", order %u)  %s  node %d", r->pfn, r->head_pfn, r->order,
+		r->kind, r->node);
+	if (r->zone[0])
+		fprintf(out, "  zone %s", r->zone);
+	if (r->hold.known)
+		fprintf(out, "  pageblock %s", r->hold.pageblock);
+	fputc('\n', out);
+	if (r->hold.known)
+		fprintf(out, "  refcount %ld = %ld mapped + %ld cache + %ld private + %ld extra\n", r->refcount,
+			r->hold.mapped, r->hold.cache, r->hold.private_, r->hold.extra);
+	for (int op = 0; op < NR_OPS; op++)
+		fprintf(out, "  %-32s %s: %s\n", what[op], a[op].verdict, a[op].detail);
+}
+
+void explain_write_json(struct json *j, const struct report *r, const struct answer a[NR_OPS])
+{
+	json_start_object(j);
+	json_key(j, "pfn");
+	json_uint(j, r->pfn);
+	json_key(j, "answers");
+	json_start_object(j);
+	for (int op = 0; op < NR_OPS; op++) {
+		json_key(j, explain_op_names[op]);
+		json_start_object(j);
+		json_key(j, "answer");
+		json_string(j, a[op].verdict);
+		json_key(j, "reason");
+		json_string(j, a[op].reason);
+		json_key(j, "detail");
+		json_string(j, a[op].detail);
+		json_end_object(j);
+	}
+	json_end_object(j);
+	json_key(j, "report");
+	report_write_json(j, r);
+	json_end_object(j);
+}
+
+static void usage_explain(FILE *out)
+{
+	fprintf(out, "usage: %s explain PFN [-j|--json]\n"
+		     "  why the page at PFN will or will not migrate (compaction, NUMA, CMA, move_pages), be\n"
+		     "  reclaimed, or let its memory block go offline: each 'yes', 'waits' (for something that ends\n"
+		     "  by itself) or 'no', with the reason and the processes responsible\n", prog);
+}
+
+int cmd_explain(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct answer answers[NR_OPS];
+	struct explain_env env;
+	struct report r;
+	const char *why;
+	uint64_t pfn;
+	bool json = false;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		if (c == 'j') {
+			json = true;
+		} else if (c == 'h') {
+			usage_explain(stdout);
+			return EXIT_OK;
+		} else {
+			return fail_usage(usage_explain);
+		}
+	}
+	if (optind != argc - 1)
+		return fail_usage(usage_explain);
+	if (parse_pfn(argv[optind], &pfn, &why))
+		return fail(EXIT_USAGE, "bad PFN '%s': %s", argv[optind], why);
+	rc = probe_query(pfn, argv[optind], &r);
+	if (rc)
+		return rc;
+	explain_env_read(&env);
+	explain_report(&r, &env, answers);
+	if (json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		explain_write_json(&j, &r, answers);
+	} else {
+		explain_print_human(&r, answers, stdout);
+	}
+	report_free(&r);
+	return EXIT_OK;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* rmapctl explain: why a page will not migrate, be reclaimed or be offlined, and who holds it. */
+#ifndef RMAPCTL_EXPLAIN_H
+#define RMAPCTL_EXPLAIN_H
+
+#include <stdbool.h>
+#include "json.h"
+#include "report.h"
+
+/* The operations a page is asked about, in the order they are printed. */
+enum explain_op { OP_MIGRATE, OP_RECLAIM, OP_OFFLINE, NR_OPS };
+
+extern const char *const explain_op_names[NR_OPS];
+
+/* What the answer depends on beyond the page itself. */
+struct explain_env {
+	bool swap_free;		/* swap space is free: anonymous and shmem pages can be reclaimed */
+};
+
+struct answer {
+	const char *verdict;	/* "yes", "waits" (for something that ends by itself) or "no" */
+	const char *reason;	/* a stable word for scripts: "dma-pinned", "mlocked", ... */
+	char detail[768];	/* the sentence a person reads, naming processes where they are the reason */
+};
+
+/* The answers for one report: pure, for the unit tests. */
+void explain_report(const struct report *r, const struct explain_env *env, struct answer out[NR_OPS]);
+
+/* The environment of this machine (/proc/meminfo). */
+void explain_env_read(struct explain_env *env);
+
+void explain_print_human(const struct report *r, const struct answer a[NR_OPS], FILE *out);
+void explain_write_json(struct json *j, const struct report *r, const struct answer a[NR_OPS]);
+
+int cmd_explain(int argc, char **argv);
+
+#endif
