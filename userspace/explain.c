@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "explain.h"
 #include "probe.h"
 #include "rmapctl.h"
@@ -295,22 +296,328 @@ void explain_write_json(struct json *j, const struct report *r, const struct ans
 	json_end_object(j);
 }
 
+/* A region's pages, grouped by why they would stop its memory going offline, and by owner. */
+#define REGION_EXAMPLES 16
+
+struct blocker {
+	const char *verdict, *reason;
+	uint64_t pages;
+	size_t nr_examples;
+	struct example {
+		uint64_t pfn;
+		char kind[32];
+		char detail[ANSWER_DETAIL];
+		long pid;			/* its first mapper, 0 if none (kernel memory) */
+		char comm[64];
+		uint64_t vaddr;
+	} examples[REGION_EXAMPLES];
+};
+
+struct owner_total {
+	long pid;
+	char comm[64];
+	uint64_t pages;
+};
+
+struct region {
+	uint64_t start, end, in_use, free, holes, errors;
+	struct blocker *blockers;
+	size_t nr_blockers;
+	struct owner_total *owners;
+	size_t nr_owners;
+};
+
+static struct blocker *region_blocker(struct region *g, const struct answer *a)
+{
+	struct blocker *b;
+
+	for (size_t i = 0; i < g->nr_blockers; i++)
+		if (!strcmp(g->blockers[i].reason, a->reason))
+			return &g->blockers[i];
+	b = realloc(g->blockers, (g->nr_blockers + 1) * sizeof(*b));
+	if (!b)
+		return NULL;
+	g->blockers = b;
+	b = &g->blockers[g->nr_blockers++];
+	memset(b, 0, sizeof(*b));
+	b->verdict = a->verdict;	/* string literals: they outlive the answer */
+	b->reason = a->reason;
+	return b;
+}
+
+static int region_owner(struct region *g, long pid, const char *comm)
+{
+	struct owner_total *o;
+
+	for (size_t i = 0; i < g->nr_owners; i++) {
+		if (g->owners[i].pid == pid) {
+			g->owners[i].pages++;
+			return 0;
+		}
+	}
+	o = realloc(g->owners, (g->nr_owners + 1) * sizeof(*o));
+	if (!o)
+		return -1;
+	g->owners = o;
+	o = &g->owners[g->nr_owners++];
+	o->pid = pid;
+	snprintf(o->comm, sizeof(o->comm), "%s", comm);
+	o->pages = 1;
+	return 0;
+}
+
+/* Count a page whose offline answer is @a; -1 when out of memory. */
+static int region_add(struct region *g, const struct report *r, const struct answer *a)
+{
+	const struct mapping *m = r->nr_maps ? &r->maps[0] : NULL;
+	struct blocker *b;
+	struct example *e;
+
+	if (!strcmp(a->verdict, "yes"))
+		return 0;
+	b = region_blocker(g, a);
+	if (!b || region_owner(g, m ? m->pid : 0, m ? m->comm : "kernel"))
+		return -1;
+	if (b->nr_examples < REGION_EXAMPLES) {
+		e = &b->examples[b->nr_examples++];
+		e->pfn = r->pfn;
+		snprintf(e->kind, sizeof(e->kind), "%s", r->kind);
+		memcpy(e->detail, a->detail, sizeof(e->detail));
+		e->pid = m ? m->pid : 0;
+		snprintf(e->comm, sizeof(e->comm), "%s", m ? m->comm : "");
+		e->vaddr = m ? m->vaddr : 0;
+	}
+	b->pages++;
+	/* the worse answer of the group: "no" over "waits" */
+	if (!strcmp(a->verdict, "no"))
+		b->verdict = a->verdict;
+	return 0;
+}
+
+/* The region's answer: no if any page says no, waits if any waits, yes otherwise. */
+static const char *region_verdict(const struct region *g)
+{
+	const char *v = "yes";
+
+	for (size_t i = 0; i < g->nr_blockers; i++) {
+		if (!strcmp(g->blockers[i].verdict, "no"))
+			return "no";
+		if (strcmp(g->blockers[i].verdict, "yes"))
+			v = "waits";
+	}
+	return g->errors && !strcmp(v, "yes") ? "unknown" : v;
+}
+
+static int by_owner_pages(const void *a, const void *b)
+{
+	const struct owner_total *x = a, *y = b;
+
+	return x->pages < y->pages ? 1 : x->pages > y->pages ? -1 : (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static void region_print_human(const struct region *g, const char *name, FILE *out)
+{
+	const char *v = region_verdict(g);
+
+	fprintf(out, "%s (pfn 0x%" PRIx64 "-0x%" PRIx64 "): offline %s", name, g->start, g->end, v);
+	if (!strcmp(v, "yes"))
+		fprintf(out, ": every page in use can migrate\n");
+	else if (!strcmp(v, "unknown"))
+		fprintf(out, ": %" PRIu64 " page%s could not be asked\n", g->errors, g->errors == 1 ? "" : "s");
+	else
+		fprintf(out, "\n");
+	for (size_t i = 0; i < g->nr_blockers; i++) {
+		const struct blocker *b = &g->blockers[i];
+
+		fprintf(out, "  %s, %" PRIu64 " page%s:\n", b->reason, b->pages, b->pages == 1 ? "" : "s");
+		for (size_t k = 0; k < b->nr_examples; k++) {
+			const struct example *e = &b->examples[k];
+
+			fprintf(out, "    pfn 0x%" PRIx64 " %-9s", e->pfn, e->kind);
+			if (e->pid)
+				fprintf(out, " pid %ld (%s) at 0x%" PRIx64, e->pid, e->comm, e->vaddr);
+			fprintf(out, ": %s\n", e->detail);
+		}
+		if (b->pages > b->nr_examples)
+			fprintf(out, "    ... and %" PRIu64 " more\n", b->pages - b->nr_examples);
+	}
+	if (g->nr_owners) {
+		fprintf(out, "  by owner:");
+		for (size_t i = 0; i < g->nr_owners; i++) {
+			const struct owner_total *o = &g->owners[i];
+
+			if (o->pid)
+				fprintf(out, "%s pid %ld (%s) %" PRIu64, i ? "," : "", o->pid, o->comm, o->pages);
+			else
+				fprintf(out, "%s kernel %" PRIu64, i ? "," : "", o->pages);
+		}
+		fputc('\n', out);
+	}
+	fprintf(out, "  %" PRIu64 " pages in use, %" PRIu64 " free, %" PRIu64 " in holes\n", g->in_use, g->free,
+		g->holes);
+}
+
+static void region_write_json(const struct region *g, long long block, FILE *out)
+{
+	struct json j;
+
+	json_init(&j, out);
+	json_start_object(&j);
+	json_key(&j, "block");
+	if (block >= 0)
+		json_int(&j, block);
+	else
+		json_null(&j);
+	json_key(&j, "start");
+	json_uint(&j, g->start);
+	json_key(&j, "end");
+	json_uint(&j, g->end);
+	json_key(&j, "verdict");
+	json_string(&j, region_verdict(g));
+	json_key(&j, "blockers");
+	json_start_array(&j);
+	for (size_t i = 0; i < g->nr_blockers; i++) {
+		const struct blocker *b = &g->blockers[i];
+
+		json_start_object(&j);
+		json_key(&j, "answer");
+		json_string(&j, b->verdict);
+		json_key(&j, "reason");
+		json_string(&j, b->reason);
+		json_key(&j, "pages");
+		json_uint(&j, b->pages);
+		json_key(&j, "examples");
+		json_start_array(&j);
+		for (size_t k = 0; k < b->nr_examples; k++) {
+			const struct example *e = &b->examples[k];
+
+			json_start_object(&j);
+			json_key(&j, "pfn");
+			json_uint(&j, e->pfn);
+			json_key(&j, "kind");
+			json_string(&j, e->kind);
+			json_key(&j, "detail");
+			json_string(&j, e->detail);
+			json_key(&j, "owner");
+			if (e->pid) {
+				json_start_object(&j);
+				json_key(&j, "pid");
+				json_int(&j, e->pid);
+				json_key(&j, "comm");
+				json_string(&j, e->comm);
+				json_key(&j, "vaddr");
+				json_hex(&j, e->vaddr);
+				json_end_object(&j);
+			} else {
+				json_null(&j);
+			}
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_key(&j, "by_owner");
+	json_start_array(&j);
+	for (size_t i = 0; i < g->nr_owners; i++) {
+		json_start_object(&j);
+		json_key(&j, "pid");
+		json_int(&j, g->owners[i].pid);
+		json_key(&j, "comm");
+		json_string(&j, g->owners[i].pid ? g->owners[i].comm : "kernel");
+		json_key(&j, "pages");
+		json_uint(&j, g->owners[i].pages);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_key(&j, "in_use");
+	json_uint(&j, g->in_use);
+	json_key(&j, "free");
+	json_uint(&j, g->free);
+	json_key(&j, "holes");
+	json_uint(&j, g->holes);
+	json_key(&j, "errors");
+	json_uint(&j, g->errors);
+	json_end_object(&j);
+}
+
+/* explain --block N / --range START END: every page in use asked once, through the module's range request. */
+static int explain_region(uint64_t start, uint64_t end, long long block, bool json)
+{
+	struct region g = { .start = start, .end = end };
+	struct explain_env env;
+	struct answer a[NR_OPS];
+	struct range_reader rr;
+	struct report r;
+	char name[64];
+	bool tty = !json && isatty(STDERR_FILENO);
+	int rc, err;
+
+	explain_env_read(&env);
+	rc = probe_range_open(&rr, start, end);
+	if (rc)
+		return rc;
+	while ((rc = probe_range_next(&rr, &r, &err)) > 0) {
+		if (err) {
+			g.errors++;
+			continue;
+		}
+		explain_report(&r, &env, a);
+		rc = region_add(&g, &r, &a[OP_OFFLINE]);
+		report_free(&r);
+		if (rc) {
+			rc = -fail(EXIT_FAILURE_, "out of memory");
+			break;
+		}
+		if (tty && rr.reported % 4096 == 0)
+			probe_range_progress(&rr, false);
+	}
+	if (tty)
+		probe_range_progress(&rr, true);
+	g.in_use = rr.reported;
+	g.free = rr.free;
+	g.holes = rr.holes;
+	probe_range_close(&rr);
+	if (rc == 0) {
+		qsort(g.owners, g.nr_owners, sizeof(*g.owners), by_owner_pages);
+		if (block >= 0)
+			snprintf(name, sizeof(name), "memory block %lld", block);
+		else
+			snprintf(name, sizeof(name), "range");
+		if (json)
+			region_write_json(&g, block, stdout);
+		else
+			region_print_human(&g, name, stdout);
+	}
+	free(g.blockers);
+	free(g.owners);
+	return rc < 0 ? -rc : EXIT_OK;
+}
+
 static void usage_explain(FILE *out)
 {
 	fprintf(out, "usage: %s explain PFN [-j|--json]\n"
+		     "       %s explain --block N | --range START END [-j|--json]\n"
 		     "  why the page at PFN will or will not migrate (compaction, NUMA, CMA, move_pages), be\n"
 		     "  reclaimed, or let its memory block go offline: each 'yes', 'waits' (for something that ends\n"
-		     "  by itself) or 'no', with the reason and the processes responsible\n", prog);
+		     "  by itself) or 'no', with the reason and the processes responsible\n"
+		     "  --block N, --range START END (PFNs, END excluded): whether the memory there can go offline\n"
+		     "  (or serve a contiguous allocation), and the pages that would stop it, by reason and owner\n",
+		prog, prog);
 }
 
 int cmd_explain(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "block", required_argument, NULL, 'b' },
+		{ "range", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct answer answers[NR_OPS];
+	uint64_t block = 0, start, end;
+	bool by_block = false, by_range = false;
 	struct explain_env env;
 	struct report r;
 	const char *why;
@@ -322,12 +629,37 @@ int cmd_explain(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		if (c == 'j') {
 			json = true;
+		} else if (c == 'b') {
+			if (parse_uint(optarg, UINT32_MAX, &block))
+				return fail(EXIT_USAGE, "bad memory block '%s'", optarg);
+			by_block = true;
+		} else if (c == 'r') {
+			by_range = true;
 		} else if (c == 'h') {
 			usage_explain(stdout);
 			return EXIT_OK;
 		} else {
 			return fail_usage(usage_explain);
 		}
+	}
+	if (by_block && by_range)
+		return fail_usage(usage_explain);
+	if (by_block) {
+		if (optind != argc)
+			return fail_usage(usage_explain);
+		rc = memory_block_span(block, &start, &end);
+		return rc ? rc : explain_region(start, end, (long long)block, json);
+	}
+	if (by_range) {
+		if (optind != argc - 2)
+			return fail_usage(usage_explain);
+		if (parse_pfn(argv[optind], &start, &why))
+			return fail(EXIT_USAGE, "bad START '%s': %s", argv[optind], why);
+		if (parse_pfn(argv[optind + 1], &end, &why))
+			return fail(EXIT_USAGE, "bad END '%s': %s", argv[optind + 1], why);
+		if (start >= end)
+			return fail(EXIT_USAGE, "empty range: START must be below END (END is not included)");
+		return explain_region(start, end, -1, json);
 	}
 	if (optind != argc - 1)
 		return fail_usage(usage_explain);

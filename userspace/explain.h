@@ -17,10 +17,12 @@ struct explain_env {
 	bool swap_free;		/* swap space is free: anonymous and shmem pages can be reclaimed */
 };
 
+#define ANSWER_DETAIL 768
+
 struct answer {
 	const char *verdict;	/* "yes", "waits" (for something that ends by itself) or "no" */
 	const char *reason;	/* a stable word for scripts: "dma-pinned", "mlocked", ... */
-	char detail[768];	/* the sentence a person reads, naming processes where they are the reason */
+	char detail[ANSWER_DETAIL];	/* the sentence a person reads, naming processes where they are the reason */
 };
 
 /* The answers for one report: pure, for the unit tests. */

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,4 +302,38 @@ void probe_range_close(struct range_reader *rr)
 	close(rr->fd);
 	free(rr->buf);
 	rr->buf = NULL;
+}
+
+/* A long scan on a terminal says how far it is, on one line it rewrites. */
+void probe_range_progress(const struct range_reader *rr, bool final)
+{
+	uint64_t span = rr->end - rr->start, done = rr->next - rr->start;
+
+	if (final)
+		fprintf(stderr, "\r%60s\r", "");
+	else
+		fprintf(stderr, "\r%s: scanning pfn 0x%" PRIx64 " (%" PRIu64 "%%)", prog, rr->next,
+			span ? done * 100 / span : 100);
+}
+
+/* The PFNs of memory block @block (/sys/devices/system/memory/memoryN); an exit code. */
+int memory_block_span(uint64_t block, uint64_t *start, uint64_t *end)
+{
+	char path[128], line[64];
+	unsigned long long size = 0;
+	FILE *f = fopen("/sys/devices/system/memory/block_size_bytes", "r");
+
+	if (!f || !fgets(line, sizeof(line), f) || sscanf(line, "%llx", &size) != 1 || size < PAGE_SIZE_) {
+		if (f)
+			fclose(f);
+		return fail(EXIT_FAILURE_, "cannot read /sys/devices/system/memory/block_size_bytes: no memory blocks "
+			    "(CONFIG_MEMORY_HOTPLUG)?");
+	}
+	fclose(f);
+	snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%llu", (unsigned long long)block);
+	if (access(path, F_OK))
+		return fail(EXIT_BAD_PFN, "no memory block %llu (%s)", (unsigned long long)block, path);
+	*start = block * (size / PAGE_SIZE_);
+	*end = *start + size / PAGE_SIZE_;
+	return EXIT_OK;
 }

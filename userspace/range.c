@@ -215,18 +215,6 @@ static void write_summary(struct json *j, const struct range_reader *rr, struct 
 	json_end_object(j);
 }
 
-/* A long scan on a terminal says how far it is, on one line it rewrites. */
-static void progress(const struct range_reader *rr, bool final)
-{
-	uint64_t span = rr->end - rr->start, done = rr->next - rr->start;
-
-	if (final)
-		fprintf(stderr, "\r%60s\r", "");
-	else
-		fprintf(stderr, "\r%s: scanning pfn 0x%" PRIx64 " (%" PRIu64 "%%)", prog, rr->next,
-			span ? done * 100 / span : 100);
-}
-
 /*
  * The PFNs [*start, *end) that node @node's zones span (every node when @node is -1), from /proc/zoneinfo,
  * where each zone's "spanned" comes before its "start_pfn"; an exit code.
@@ -261,28 +249,6 @@ static int node_span(long long node, uint64_t *start, uint64_t *end)
 			return fail(EXIT_FAILURE_, "/proc/zoneinfo names no memory");
 		return fail(EXIT_BAD_PFN, "node %lld has no memory (or does not exist)", node);
 	}
-	return EXIT_OK;
-}
-
-/* The PFNs of memory block @block (/sys/devices/system/memory/memoryN); an exit code. */
-static int block_span(uint64_t block, uint64_t *start, uint64_t *end)
-{
-	char path[128], line[64];
-	unsigned long long size = 0;
-	FILE *f = fopen("/sys/devices/system/memory/block_size_bytes", "r");
-
-	if (!f || !fgets(line, sizeof(line), f) || sscanf(line, "%llx", &size) != 1 || size < PAGE_SIZE_) {
-		if (f)
-			fclose(f);
-		return fail(EXIT_FAILURE_, "cannot read /sys/devices/system/memory/block_size_bytes: no memory blocks "
-			    "(CONFIG_MEMORY_HOTPLUG)?");
-	}
-	fclose(f);
-	snprintf(path, sizeof(path), "/sys/devices/system/memory/memory%llu", (unsigned long long)block);
-	if (access(path, F_OK))
-		return fail(EXIT_BAD_PFN, "no memory block %llu (%s)", (unsigned long long)block, path);
-	*start = block * (size / PAGE_SIZE_);
-	*end = *start + size / PAGE_SIZE_;
 	return EXIT_OK;
 }
 
@@ -364,7 +330,7 @@ int cmd_range(int argc, char **argv)
 		if (start >= end)
 			return fail(EXIT_USAGE, "empty range: START must be below END (END is not included)");
 	} else if (by_block) {
-		rc = block_span(block, &start, &end);
+		rc = memory_block_span(block, &start, &end);
 		if (rc)
 			return rc;
 	} else {
@@ -428,10 +394,10 @@ int cmd_range(int argc, char **argv)
 		}
 		report_free(&r);
 		if (tty && rr.reported % 4096 == 0)
-			progress(&rr, false);
+			probe_range_progress(&rr, false);
 	}
 	if (tty)
-		progress(&rr, true);
+		probe_range_progress(&rr, true);
 	probe_range_close(&rr);
 	if (rc < 0) {
 		if (output == OUT_JSON) {

@@ -2946,6 +2946,39 @@ static int io_uring_register_(int fd, unsigned int op, void *arg, unsigned int n
 }
 
 /*
+ * The memory block holding the pinned page at @pfn: explain --block predicts "no", naming the page and this
+ * process, and offlining the block does not succeed (the kernel retries the migration until a signal: the
+ * write is interrupted after a while, or refused at once if the block holds unmovable pages too).
+ */
+static void explain_block_of_pin(uint64_t pfn)
+{
+	const char *size = read_str("/sys/devices/system/memory/block_size_bytes");
+	unsigned long long block_pages = strtoull(size, NULL, 16) / PAGE, block;
+	char cmd[1024];
+
+	if (!block_pages) {
+		skip("explain --block of a pinned page: no memory blocks (CONFIG_MEMORY_HOTPLUG)");
+		return;
+	}
+	block = pfn / block_pages;
+	snprintf(cmd, sizeof(cmd), "rmapctl explain --block %llu --json > /tmp/explain-block.json && jq -e "
+		 "'.verdict == \"no\" and any(.blockers[]; .reason == \"dma-pinned\" and any(.examples[]; "
+		 ".pfn == %llu and .owner.pid == %d))' /tmp/explain-block.json > /dev/null || "
+		 "{ head -c 1500 /tmp/explain-block.json; echo; exit 1; }", block, (unsigned long long)pfn, getpid());
+	result(system(cmd) == 0, "explain --block %llu: offline 'no', naming the pinned page 0x%llx and pid %d",
+	       block, (unsigned long long)pfn, getpid());
+	/* pinned alone, the kernel retries until the signal (timeout's exit 124); with unmovable pages, EBUSY */
+	snprintf(cmd, sizeof(cmd), "only_pin=$(jq '[.blockers[].reason] == [\"dma-pinned\"]' /tmp/explain-block.json); "
+		 "timeout -s INT 15 sh -c 'echo offline > /sys/devices/system/memory/memory%llu/state' 2>/dev/null; "
+		 "rc=$?; state=$(cat /sys/devices/system/memory/memory%llu/state); "
+		 "echo \"  offline of block %llu: exit $rc, state $state, held by the pin alone: $only_pin\"; "
+		 "[ \"$state\" = online ] && { [ $rc -eq 124 ] || { [ $rc -ne 0 ] && [ $only_pin = false ]; }; }",
+		 block, block, block);
+	result(system(cmd) == 0, "... and offlining block %llu does not succeed (interrupted, if the pin alone held "
+	       "it); it stays online", block);
+}
+
+/*
  * A page registered as an io_uring fixed buffer is pinned (FOLL_PIN | FOLL_LONGTERM: 1024 references on a
  * small folio): explain says migrate "no, DMA-pinned" with those 1024 extra references, and move_pages()
  * leaves it where it is; a page beside it that nothing pins is predicted to move, and moves. Unregistered,
@@ -2961,6 +2994,8 @@ static void scenario_explain_pin(void)
 	int ring, before;
 
 	fill(p, 3 * PAGE, 61);
+	/* on node 1 (no CPU's node: little kernel memory), its memory block is likelier held by the pin alone */
+	try_move(pinned);
 	memset(&params, 0, sizeof(params));
 	ring = io_uring_setup_(4, &params);
 	if (ring < 0) {
@@ -2988,6 +3023,7 @@ static void scenario_explain_pin(void)
 	       "explain of the unpinned page beside it: migrate 'yes', no extra references");
 	before = node_of(free_);
 	result(before >= 0 && try_move(free_) != before, "... and move_pages() moves it off node %d", before);
+	explain_block_of_pin(pfn);
 	if (io_uring_register_(ring, IORING_UNREGISTER_BUFFERS, NULL, 0)) {
 		result(false, "IORING_UNREGISTER_BUFFERS: %s", strerror(errno));
 		close(ring);

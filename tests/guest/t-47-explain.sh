@@ -26,3 +26,37 @@ else
 	fail "explain: no page table found below PFN 0x100000"
 fi
 check "unload after explain's bad input" unload_module
+
+# explain --block against the kernel, both ways: the highest memory blocks, each predicted and then offlined
+# (and put back online). A block predicted "no" must not go offline; one predicted "yes" must.
+if [ -e /sys/devices/system/memory/block_size_bytes ]; then
+	check "load for explain --block" load_module
+	offlined=0
+	for b in $(ls -d /sys/devices/system/memory/memory* | sed 's/.*memory//' | sort -rn | head -4); do
+		state=/sys/devices/system/memory/memory$b/state
+		[ "$(cat $state)" = online ] || continue
+		rmapctl explain --block "$b" --json >/tmp/eb.json
+		v=$(jq -r .verdict /tmp/eb.json)
+		why=$(jq -r '[.blockers[] | "\(.reason) \(.pages)"] | join(", ")' /tmp/eb.json)
+		if timeout -s INT 60 sh -c "echo offline > $state" 2>/dev/null; then went=yes; else went=no; fi
+		echo "  block $b: predicted $v${why:+ ($why)}; offline: $went"
+		case $v in
+		yes) [ $went = yes ] && pass "explain --block $b predicts offlinable, and the block goes offline" ||
+			fail "explain --block $b predicts offlinable" "offline failed" ;;
+		no) [ $went = no ] && pass "explain --block $b predicts 'no' ($why), and offlining it fails" ||
+			fail "explain --block $b predicts 'no' ($why)" "the block went offline" ;;
+		*) echo "  block $b: '$v' is no prediction to hold the kernel to" ;;
+		esac
+		if [ $went = yes ]; then
+			offlined=$((offlined + 1))
+			echo online >$state && [ "$(cat $state)" = online ] && pass "... and block $b comes back online" ||
+				fail "block $b back online"
+		fi
+	done
+	[ $offlined -gt 0 ] || skip "explain --block of an offlinable block" "none of the 4 highest blocks went offline"
+	expect_exit "explain --block of a block that does not exist is refused" 5 rmapctl explain --block 999999
+	expect_exit "explain --block and --range together are a usage error" 2 rmapctl explain --block 1 --range 1 2
+	check "unload after explain --block" unload_module
+else
+	skip "explain --block" "this kernel has no memory blocks (CONFIG_MEMORY_HOTPLUG)"
+fi
