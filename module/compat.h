@@ -274,24 +274,37 @@ static inline int rmp_folio_pincount(struct folio *folio)
 }
 
 /*
- * The pageblock's migratetype and whether it is isolated, read from the section's usemap as
+ * The pageblock's migratetype and whether it is isolated (false: the section is going away), read from the
+ * section's usemap as
  * get_pfnblock_flags_mask() (6.1, 6.12) and get_pfnblock_migratetype() (7.x) do: neither is exported. 6.1 and 6.12 keep isolation as a
  * migratetype (MIGRATE_ISOLATE); by 7.3 ("mm/page_isolation: make page isolation a standalone bit") it is a
  * bit of its own, beside an unchanged migratetype.
  */
-static inline int rmp_pageblock_migratetype(unsigned long pfn, bool *isolated)
+static inline bool rmp_pageblock_migratetype(unsigned long pfn, int *mt, bool *isolated)
 {
-	unsigned long *bitmap = section_to_usemap(__pfn_to_section(pfn));
-	unsigned long bitidx = ((pfn & (PAGES_PER_SECTION - 1)) >> pageblock_order) * NR_PAGEBLOCK_BITS;
-	unsigned long word = READ_ONCE(bitmap[bitidx / BITS_PER_LONG]) >> (bitidx % BITS_PER_LONG);
+	struct mem_section *ms = __pfn_to_section(pfn);
+	struct mem_section_usage *usage;
+	unsigned long bitidx, word = 0, *bitmap;
+	bool ok = false;
 
+	rcu_read_lock();
+	usage = READ_ONCE(ms->usage);
+	if (usage && valid_section(ms)) {
+		bitidx = ((pfn & (PAGES_PER_SECTION - 1)) >> pageblock_order) * NR_PAGEBLOCK_BITS;
+		/* through a pointer, as section_to_usemap(): 7.3 declares the array [0], bounds-checked */
+		bitmap = usage->pageblock_flags;
+		word = READ_ONCE(bitmap[bitidx / BITS_PER_LONG]) >> (bitidx % BITS_PER_LONG);
+		ok = true;
+	}
+	rcu_read_unlock();
 #ifdef PAGEBLOCK_MIGRATETYPE_MASK
 	*isolated = word & PAGEBLOCK_ISO_MASK;
-	return word & PAGEBLOCK_MIGRATETYPE_MASK;
+	*mt = word & PAGEBLOCK_MIGRATETYPE_MASK;
 #else
 	*isolated = is_migrate_isolate(word & MIGRATETYPE_MASK);
-	return word & MIGRATETYPE_MASK;
+	*mt = word & MIGRATETYPE_MASK;
 #endif
+	return ok;
 }
 
 #endif /* RMAP_PROBE_COMPAT_H */

@@ -4,8 +4,11 @@
  * 7.x, folio_expected_refs() before), the rest named "extra", and what its mapping and pageblock allow. This
  * is what rmapctl explain reads to say why a folio will not migrate, be reclaimed or be offlined.
  *
- * Called with the folio pinned by the query (that reference is not counted): the pin keeps the folio and its
- * memory section (offlining cannot finish while a page of it is held) and so the section's usemap.
+ * Called with the folio pinned by the query (that reference is not counted): the pin keeps the folio, and
+ * its memory section online, since offlining cannot migrate a pinned page, except a hwpoisoned one, which
+ * offlining skips whatever its refcount (6.1 mm/page_isolation.c, mm/memory_hotplug.c do_migrate_range()):
+ * the section's usemap is read under RCU and only while ->usage is there (section_deactivate() frees it with
+ * kfree_rcu() after clearing it), and not at all for a hwpoisoned page.
  * Everything is read without locks, as /proc/kpageflags reads it: a snapshot, each value as fresh as a single
  * load, which is what a user asking "why" can act on.
  */
@@ -48,16 +51,19 @@ static const char *rmp_migratetype_name(int mt, bool isolated)
  * migration mode allows it). Called with the folio locked and still in @mapping (rmp_walk_file()), which
  * keeps the inode and so its a_ops.
  */
-const char *rmp_mapping_migrate(struct address_space *mapping)
+const char *rmp_mapping_migrate(struct rmp_report *r, struct address_space *mapping)
 {
+	r->hold.migrate_fn = mapping->a_ops->migrate_folio;
 	return mapping->a_ops->migrate_folio ? "migrate_folio" : "fallback";
 }
 
-/* The references beyond the query's own, as migration expects them; the rest is "extra". */
+/*
+ * The references of r->refcount (read once, the query's own not counted) as migration expects them; the rest
+ * is "extra".
+ */
 void rmp_account_hold(struct rmp_report *r, struct folio *folio)
 {
 	struct rmp_hold *h = &r->hold;
-	int refs = folio_ref_count(folio) - 1;
 	int mt;
 
 	h->known = true;
@@ -71,15 +77,30 @@ void rmp_account_hold(struct rmp_report *r, struct folio *folio)
 			h->cache += rmp_page_cache_refs(folio);
 		h->private = folio_test_private(folio);
 	}
-	h->extra = refs - h->mapped - h->cache - h->private;
-	h->dma_pinned = folio_maybe_dma_pinned(folio);
-	h->pincount = folio_test_large(folio) ? rmp_folio_pincount(folio) : -1;
+	h->extra = r->refcount - h->mapped - h->cache - h->private;
+	/*
+	 * A large folio counts its pins (every line here keeps _pincount for order >= 1 on 64-bit); a small one
+	 * only adds GUP_PIN_COUNTING_BIAS to its refcount, which folio_maybe_dma_pinned() compares with the whole
+	 * refcount: a page mapped 1024 times would pass for pinned. Its references beyond the expected ones do not.
+	 */
+	if (folio_test_large(folio)) {
+		h->pincount = rmp_folio_pincount(folio);
+		h->dma_pinned = h->pincount > 0;
+	} else {
+		h->pincount = -1;
+		h->dma_pinned = h->extra >= (int)GUP_PIN_COUNTING_BIAS;
+	}
 	if (folio_test_hugetlb(folio))
-		h->migrate = folio_test_hugetlb_migratable(folio) ? "migrate_folio" : "none";
+		/* cleared while the folio is isolated for migration, set once it is in use */
+		h->migrate = folio_test_hugetlb_migratable(folio) ? "migrate_folio" : "isolated";
 	else if (folio_test_anon(folio) || folio_test_swapcache(folio))
 		h->migrate = "migrate_folio";	/* anon's own, or the swap cache's */
+	else if (!h->migrate && rmp_file_mapping(folio))
+		h->migrate = "unknown";		/* its lock was taken: the a_ops were not read */
 	else if (!h->migrate)
 		h->migrate = "none";		/* no longer in a file: nothing to move it with */
-	mt = rmp_pageblock_migratetype(folio_pfn(folio), &h->isolated);
-	h->pageblock = rmp_migratetype_name(mt, h->isolated);
+	h->pageblock = "unknown";
+	h->isolated = false;
+	if (!PageHWPoison(folio_page(folio, 0)) && rmp_pageblock_migratetype(r->pfn, &mt, &h->isolated))
+		h->pageblock = rmp_migratetype_name(mt, h->isolated);
 }

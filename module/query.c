@@ -287,6 +287,7 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 	r->zone = page_zone(page)->name;
 	r->hold.known = false;
 	r->hold.migrate = NULL;
+	r->hold.migrate_fn = NULL;
 
 	if (is_zero_pfn(pfn)) {
 		r->kind = "zero";

@@ -81,7 +81,10 @@ void rmp_format(struct rmp_text *t, const struct rmp_report *r)
 			   h->private, h->extra, h->dma_pinned);
 		if (h->pincount >= 0)
 			rmp_printf(t, " pincount=%d", h->pincount);
-		rmp_printf(t, " migrate=%s pageblock=%s\n", h->migrate, h->pageblock);
+		rmp_printf(t, " migrate=%s", h->migrate);
+		if (h->migrate_fn)
+			rmp_printf(t, " migrate_fn=%ps", h->migrate_fn);
+		rmp_printf(t, " pageblock=%s\n", h->pageblock);
 	}
 	for (i = 0; i < r->nr_maps; i++) {
 		const struct rmp_mapping *m = &r->maps[i];

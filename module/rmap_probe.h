@@ -63,7 +63,9 @@ struct rmp_report {
 		int mapped, cache, private, extra;	/* references: page tables, page/swap cache, PG_private, rest */
 		bool dma_pinned;
 		int pincount;			/* a large folio's own pin count; -1 for a small folio (none kept) */
-		const char *migrate;		/* how migration would move it: "migrate_folio", "fallback", "none" */
+		/* how migration would move it: migrate_folio, fallback (clean only), isolated, unknown, none */
+		const char *migrate;
+		const void *migrate_fn;		/* a file's a_ops->migrate_folio, named in the report */
 		const char *pageblock;		/* its pageblock's migratetype */
 		bool isolated;			/* the pageblock is isolated (offline or a contiguous allocation) */
 	} hold;
@@ -96,7 +98,7 @@ struct address_space *rmp_file_mapping(struct folio *folio);
 int rmp_walk_ksm(struct rmp_report *r, struct folio *folio, struct page *page);
 /* hold.c: the references a pinned folio holds, and what its mapping and pageblock allow */
 void rmp_account_hold(struct rmp_report *r, struct folio *folio);
-const char *rmp_mapping_migrate(struct address_space *mapping);
+const char *rmp_mapping_migrate(struct rmp_report *r, struct address_space *mapping);
 
 /* report.c: a growing text buffer (a report has one line per mapping, a libc page thousands) and the format */
 struct rmp_text {

@@ -145,7 +145,7 @@ static void rmp_describe_file(struct rmp_report *r, struct address_space *mappin
 	r->ino = inode->i_ino;
 	r->dev = inode->i_sb->s_dev;
 	r->index = rmp_page_pgoff(folio, page);
-	r->hold.migrate = rmp_mapping_migrate(mapping);
+	r->hold.migrate = rmp_mapping_migrate(r, mapping);
 }
 
 /*

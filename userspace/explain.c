@@ -152,12 +152,39 @@ static bool explain_extra(const struct report *r, struct answer *a, const char *
 	}
 	if (h->extra > 0) {
 		say(a, "waits", "extra-references",
-		    "%ld reference%s beyond mappings and caches: get_user_pages() without FOLL_PIN, O_DIRECT or "
-		    "vmsplice in flight, a per-CPU LRU batch (move_pages() and offlining drain them first), or "
-		    "another migration or reclaim in progress", h->extra, h->extra == 1 ? "" : "s");
+		    "%ld reference%s beyond mappings and caches: %sget_user_pages() without FOLL_PIN, O_DIRECT or "
+		    "vmsplice in flight, or another migration or reclaim in progress", h->extra, h->extra == 1 ? "" : "s",
+		    has_flag(r, "lru") ? "" : "not on the LRU: likely a per-CPU LRU batch (move_pages() and "
+		    "offlining drain them first); or ");
 		return true;
 	}
 	return false;
+}
+
+/* Filesystems whose migrate_folio() refuses every folio: their memory never moves. */
+static bool refuses_migration(const struct hold *h)
+{
+	return !strncmp(h->migrate_fn, "secretmem_migrate_folio", 23) ||
+	       !strncmp(h->migrate_fn, "kvm_gmem_migrate_folio", 22);
+}
+
+/* Why migration cannot move the folio at all or yet, whatever its references; false if it can. */
+static bool explain_mover(const struct report *r, struct answer *a, const char *what)
+{
+	const struct hold *h = &r->hold;
+
+	if (!strcmp(h->migrate, "none"))
+		say(a, "no", "not-migratable", "no longer in a file nor anonymous: nothing moves it, %s", what);
+	else if (refuses_migration(h))
+		say(a, "no", "not-migratable", "its filesystem refuses to migrate its folios (%s): %s",
+		    h->migrate_fn, what);
+	else if (!strcmp(h->migrate, "isolated"))
+		say(a, "waits", "isolated", "a hugetlb folio isolated (being migrated) or not yet in use");
+	else if (!strcmp(h->migrate, "unknown"))
+		say(a, "waits", "locked", "the folio stayed locked (I/O, or another migration or reclaim): ask again");
+	else
+		return false;
+	return true;
 }
 
 static void explain_migrate(const struct report *r, struct answer *a)
@@ -166,9 +193,8 @@ static void explain_migrate(const struct report *r, struct answer *a)
 
 	if (has_flag(r, "hwpoison"))
 		say(a, "no", "hwpoison", "a memory failure took the page out of use (hwpoison)");
-	else if (!strcmp(h->migrate, "none"))
-		say(a, "no", "not-migratable", kind_is(r, "hugetlb") ?
-		    "a hugetlb folio not (yet) marked migratable" : "no longer in a file or anon: nothing moves it");
+	else if (explain_mover(r, a, "it stays"))
+		;
 	else if (explain_extra(r, a, "migrate_pages() gives up (move_pages() leaves it)"))
 		;
 	else if (has_flag(r, "writeback"))
@@ -176,7 +202,7 @@ static void explain_migrate(const struct report *r, struct answer *a)
 	else if (has_flag(r, "locked"))
 		say(a, "waits", "locked", "the folio is locked (I/O, or another migration or reclaim)");
 	else if (!strcmp(h->migrate, "fallback") && has_flag(r, "dirty"))
-		say(a, "waits", "dirty", "dirty, and its filesystem has no migrate_folio: written back first");
+		say(a, "waits", "dirty", "dirty, and its filesystem has no migrate_folio: it moves once written back");
 	else
 		say(a, "yes", "movable", "%s", has_flag(r, "mlocked") ?
 		    "mlocked pages migrate too (compaction skips them only with vm.compact_unevictable_allowed=0)" :
@@ -219,8 +245,8 @@ static void explain_offline(const struct report *r, struct answer *a)
 
 	if (has_flag(r, "hwpoison"))
 		say(a, "yes", "hwpoison", "poisoned pages do not stop offlining");
-	else if (!strcmp(h->migrate, "none"))
-		say(a, "no", "not-migratable", "it cannot migrate, so its memory block cannot go offline");
+	else if (explain_mover(r, a, "so its memory block cannot go offline"))
+		;
 	else if (explain_extra(r, a, "offlining retries its migration until interrupted"))
 		;
 	else

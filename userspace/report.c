@@ -144,6 +144,8 @@ static int hold_field(struct report *r, const char *k, const char *v)
 		return parse_long(v, &h->pincount);
 	if (!strcmp(k, "migrate"))
 		return COPY(h->migrate, v);
+	if (!strcmp(k, "migrate_fn"))
+		return COPY(h->migrate_fn, v);
 	if (!strcmp(k, "pageblock"))
 		return COPY(h->pageblock, v);
 	return 0;
@@ -384,6 +386,10 @@ void report_write_json(struct json *j, const struct report *r)
 		}
 		json_key(j, "migrate");
 		json_string(j, h->migrate);
+		if (h->migrate_fn[0]) {
+			json_key(j, "migrate_fn");
+			json_string(j, h->migrate_fn);
+		}
 		json_key(j, "pageblock");
 		json_string(j, h->pageblock);
 		json_end_object(j);

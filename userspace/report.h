@@ -34,7 +34,8 @@ struct report {
 		long mapped, cache, private_, extra;	/* references: page tables, page/swap cache, PG_private, rest */
 		bool dma_pinned;
 		long pincount;			/* a large folio's own pin count, -1 if none is kept */
-		char migrate[24];		/* migrate_folio, fallback (clean only), none */
+		char migrate[24];		/* migrate_folio, fallback (clean only), isolated, unknown, none */
+		char migrate_fn[64];		/* a file's migrate_folio callback, "" if none or not a file */
 		char pageblock[16];		/* the pageblock's migratetype */
 	} hold;
 	bool has_file;

@@ -3039,6 +3039,50 @@ static void scenario_explain_pin(void)
 	munmap(p, 3 * PAGE);
 }
 
+/*
+ * A small page mapped 1100 times holds more than GUP_PIN_COUNTING_BIAS references without any pin, where
+ * folio_maybe_dma_pinned() would call it pinned: explain must say migrate "yes", nothing extra, and
+ * move_pages(MPOL_MF_MOVE_ALL) must move it.
+ */
+static void scenario_explain_many_maps(void)
+{
+	enum { N = 1100 };
+	static char *maps[N];
+	int fd = memfd_create("explain-many", 0), n = 0, before, to, status = -1;
+	uint64_t pfn;
+	void *page;
+
+	if (fd < 0 || ftruncate(fd, PAGE)) {
+		result(false, "explain-many-maps: memfd");
+		return;
+	}
+	for (n = 0; n < N; n++) {
+		maps[n] = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (maps[n] == MAP_FAILED)
+			break;
+		*(volatile char *)maps[n] = 1;
+	}
+	if (n < N) {
+		result(false, "explain-many-maps: only %d mappings", n);
+	} else {
+		drain_lru_batches(maps[0]);
+		pfn = pfn_of(getpid(), maps[0]);
+		result(explain_holds(pfn, ".report.refcount > 1024 and .report.hold.mapped == 1100 and "
+				     ".report.hold.extra == 0 and (.report.hold.dma_pinned | not) and "
+				     ".answers.migrate.answer == \"yes\""),
+		       "explain of a page mapped 1100 times (refcount over 1024, no pin): not DMA-pinned, migrate 'yes'");
+		page = maps[0];
+		before = node_of(page);
+		to = before == 0 ? 1 : 0;
+		syscall(SYS_move_pages, 0, 1, &page, &to, &status, MPOL_MF_MOVE_ALL);
+		result(node_of(page) == to, "... and move_pages(MPOL_MF_MOVE_ALL) moves it (node %d, status %d)",
+		       node_of(page), status);
+	}
+	while (n-- > 0)
+		munmap(maps[n], PAGE);
+	close(fd);
+}
+
 /* Whether @p's page is present (pagemap): MADV_PAGEOUT took it when it is not. */
 static bool present(void *p)
 {
@@ -3115,6 +3159,7 @@ static const struct scenario {
 	{ "pid", "entry", scenario_pid },
 	{ "explain-pin", "explain", scenario_explain_pin },
 	{ "explain-mlock", "explain", scenario_explain_mlock },
+	{ "explain-many-maps", "explain", scenario_explain_many_maps },
 	{ "trace-move", "trace", scenario_trace_move },
 	{ "trace-move-all", "trace", scenario_trace_move_all },
 	{ "trace-pageout", "trace", scenario_trace_pageout },

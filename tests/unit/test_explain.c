@@ -108,8 +108,11 @@ static void test_other_kinds(void)
 		"flags=anon\n" MAP_LINE("0x100073") END_LINE;
 	static const char huge[] = "page pfn=0x1234 head_pfn=0x1200 order=9 kind=hugetlb node=0 zone=Normal "
 		"refcount=2 mapcount=1 flags=head,hugetlb\n"
-		"hold mapped=1 cache=1 private=0 extra=0 dma_pinned=0 pincount=0 migrate=none pageblock=movable\n"
+		"hold mapped=1 cache=1 private=0 extra=0 dma_pinned=0 pincount=0 migrate=isolated pageblock=movable\n"
 		MAP_LINE("0x400fb") END_LINE;
+	static const char secret[] = PAGE_LINE("file", "uptodate,unevictable,mlocked")
+		"hold mapped=1 cache=1 private=0 extra=0 dma_pinned=0 migrate=migrate_folio "
+		"migrate_fn=secretmem_migrate_folio pageblock=movable\n" MAP_LINE("0x2fb") END_LINE;
 	static const char dirty[] = PAGE_LINE("file", "uptodate,dirty,lru")
 		"hold mapped=1 cache=1 private=1 extra=0 dma_pinned=0 migrate=fallback pageblock=movable\n"
 		"file ino=1 dev=8:1 index=0 path=/x\n" MAP_LINE("0xfb") END_LINE;
@@ -121,9 +124,12 @@ static void test_other_kinds(void)
 	       is(&a[OP_OFFLINE], "yes", "free", NULL));
 	result("a module that does not report what holds a page: unknown, and says to load this version's",
 	       !explain_text(old, true, a) && is(&a[OP_MIGRATE], "unknown", "no-facts", "load this version"));
-	result("hugetlb not migratable: migrate and offline no, reclaim never", !explain_text(huge, true, a) &&
-	       is(&a[OP_MIGRATE], "no", "not-migratable", "hugetlb") && is(&a[OP_RECLAIM], "no", "hugetlb", NULL) &&
-	       is(&a[OP_OFFLINE], "no", "not-migratable", NULL));
+	result("hugetlb isolated (not migratable now): migrate and offline wait, reclaim never",
+	       !explain_text(huge, true, a) && is(&a[OP_MIGRATE], "waits", "isolated", "hugetlb") &&
+	       is(&a[OP_RECLAIM], "no", "hugetlb", NULL) && is(&a[OP_OFFLINE], "waits", "isolated", NULL));
+	result("secretmem, whose migrate_folio refuses: migrate and offline no, naming it",
+	       !explain_text(secret, true, a) && is(&a[OP_MIGRATE], "no", "not-migratable", "secretmem_migrate_folio") &&
+	       is(&a[OP_OFFLINE], "no", "not-migratable", NULL) && is(&a[OP_RECLAIM], "no", "mlocked", NULL));
 	result("a dirty file page without migrate_folio: migrate and reclaim wait for writeback",
 	       !explain_text(dirty, true, a) && is(&a[OP_MIGRATE], "waits", "dirty", "no migrate_folio") &&
 	       is(&a[OP_RECLAIM], "waits", "dirty", NULL));
