@@ -11,7 +11,7 @@ USER_SRCS := userspace/report.c userspace/json.c
 USER_HDRS := $(wildcard userspace/*.h)
 RMAPCTL_SRCS := userspace/rmapctl.c userspace/cli.c userspace/session.c userspace/events.c userspace/trace.c \
 	userspace/record.c userspace/history.c userspace/ksyms.c \
-	userspace/probe.c userspace/range.c userspace/vaddr.c userspace/pid.c userspace/svg.c userspace/explain.c $(USER_SRCS)
+	userspace/probe.c userspace/range.c userspace/vaddr.c userspace/pid.c userspace/svg.c userspace/explain.c userspace/pinner.c $(USER_SRCS)
 RMAPCTL_DEPS := $(RMAPCTL_SRCS) $(USER_HDRS) module/rmap_probe.h bpf/rmap_trace.h $(BUILD)/bpf/rmap_trace.skel.h
 RMAPCTL_CFLAGS := $(USER_CFLAGS) -I$(BUILD)/bpf -Ibpf
 BPF_LIBS := -lbpf -lelf -lz
@@ -19,7 +19,7 @@ BPF_LIBS := -lbpf -lelf -lz
 # The tracing programs (bpf/): one object per concern, linked into one, and its skeleton for rmapctl.
 CLANG ?= clang
 BPFTOOL ?= bpftool
-BPF_OBJS := $(addprefix $(BUILD)/bpf/,maps.bpf.o migrate.bpf.o unmap.bpf.o)
+BPF_OBJS := $(addprefix $(BUILD)/bpf/,maps.bpf.o migrate.bpf.o unmap.bpf.o pin.bpf.o)
 
 # The kernel to build against: KDIR=, else the running kernel's build tree, else the rig's default line.
 RUNNING_KDIR := /lib/modules/$(shell uname -r)/build

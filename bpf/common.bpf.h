@@ -86,6 +86,14 @@ RMP_SHARED struct {
 	__type(value, struct rmp_owner);
 } mm_owners SEC(".maps");
 
+/* The kernel stacks of pins and unpins, by the id their events carry (in reason): pinned with the recorder. */
+RMP_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, RMP_PIN_STACKS);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, RMP_STACK_DEPTH * sizeof(__u64));
+} pin_stacks SEC(".maps");
+
 /* An empty history ring to start a PFN's entry from; never written. */
 RMP_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -180,12 +188,25 @@ static __always_inline __u32 rmp_folio_order(struct folio *folio)
 	return BPF_CORE_READ(folio, _flags_1) & 0xff;
 }
 
-/* What the kernel's page_folio() does: a tail page points at its head with bit 0 set. */
+/*
+ * What the kernel's page_folio() does. The word after page->flags has bit 0 set in a tail page; the rest is
+ * its head's address (compound_head until 7.x), or, in 7.x's compound_info with HugeTLB vmemmap optimization
+ * and a power-of-two struct page, a mask that turns the tail's address into the head's (_compound_head()). A
+ * mask is ones down to the folio's size, which no struct page's address is. (Read as a word: the field's
+ * name changed.)
+ */
 static __always_inline struct folio *rmp_page_folio(struct page *page)
 {
-	unsigned long head = BPF_CORE_READ(page, compound_head);
+	unsigned long info = 0, head, inv;
 
-	return (struct folio *)((head & 1) ? head - 1 : (unsigned long)page);
+	bpf_probe_read_kernel(&info, sizeof(info), (const void *)(rmp_addr(page) + 8));
+	if (!(info & 1))
+		return (struct folio *)page;
+	head = info & ~1UL;
+	inv = ~head;
+	if (!(inv & (inv + 1)))
+		return (struct folio *)(rmp_addr(page) & info);
+	return (struct folio *)head;
 }
 
 #define RMP_VM_HUGETLB	0x00400000UL
@@ -247,12 +268,17 @@ static __always_inline void rmp_mm_owner(struct mm_struct *mm, struct rmp_event 
 }
 
 /* Per CPU, but atomic all the same: a preempted fentry program may share the CPU's counter with another. */
-static __always_inline void rmp_count(__u32 stat)
+static __always_inline void rmp_count_n(__u32 stat, __u64 nr)
 {
 	__u64 *n = bpf_map_lookup_elem(&stats, &stat);
 
 	if (n)
-		__sync_fetch_and_add(n, 1);
+		__sync_fetch_and_add(n, nr);
+}
+
+static __always_inline void rmp_count(__u32 stat)
+{
+	rmp_count_n(stat, 1);
 }
 
 /*
@@ -310,6 +336,16 @@ static __always_inline void rmp_output_with_stack(void *ctx, const struct rmp_ev
 	bpf_ringbuf_submit(rec, 0);
 }
 
+/* Into the flight recorder: under the PFN, and a migration under its destination too. */
+static __always_inline void rmp_record(const struct rmp_config *cfg, struct rmp_event *ev)
+{
+	if (cfg->want_history) {
+		rmp_remember(ev->pfn, ev);
+		if (ev->type == RMP_EV_MIGRATE && ev->dst_pfn != ev->pfn)
+			rmp_remember(ev->dst_pfn, ev);
+	}
+}
+
 /* @ctx: the program's own context, which the stack is read from. */
 static __always_inline void rmp_emit(void *ctx, const struct rmp_config *cfg, struct rmp_event *ev)
 {
@@ -317,11 +353,31 @@ static __always_inline void rmp_emit(void *ctx, const struct rmp_config *cfg, st
 		rmp_output_with_stack(ctx, ev);
 	else if (cfg->want_ringbuf && bpf_ringbuf_output(&events, ev, sizeof(*ev), 0))
 		rmp_count(RMP_STAT_LOST);
-	if (cfg->want_history) {
-		rmp_remember(ev->pfn, ev);
-		if (ev->type == RMP_EV_MIGRATE && ev->dst_pfn != ev->pfn)
-			rmp_remember(ev->dst_pfn, ev);
+	rmp_record(cfg, ev);
+}
+
+/*
+ * Without the program's context (a bpf_loop() callback): with trace --stack the record has no frames of its
+ * own, and the event names its stack by id instead (pin events).
+ */
+static __always_inline void rmp_emit_no_ctx(const struct rmp_config *cfg, struct rmp_event *ev)
+{
+	struct rmp_event_stack *rec;
+
+	if (cfg->want_ringbuf && cfg->want_stack) {
+		rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+		if (rec) {
+			__builtin_memcpy(&rec->ev, ev, sizeof(*ev));
+			rec->nr_frames = 0;
+			rec->pad = 0;
+			bpf_ringbuf_submit(rec, 0);
+		} else {
+			rmp_count(RMP_STAT_LOST);
+		}
+	} else if (cfg->want_ringbuf && bpf_ringbuf_output(&events, ev, sizeof(*ev), 0)) {
+		rmp_count(RMP_STAT_LOST);
 	}
+	rmp_record(cfg, ev);
 }
 
 #endif

@@ -16,6 +16,8 @@ enum rmp_event_type {
 	RMP_EV_MIGRATE = 1,	/* contents moved from pfn to dst_pfn (or stayed, when the move failed) */
 	RMP_EV_UNMAP,		/* the reverse map unmapped pfn from one mm (try_to_unmap/try_to_migrate) */
 	RMP_EV_ZAP,		/* the mm itself dropped its mapping: munmap, MADV_DONTNEED, exit, COW */
+	RMP_EV_PIN,		/* a FOLL_PIN reference taken (pin_user_pages*()): DMA may target the page */
+	RMP_EV_UNPIN,		/* a FOLL_PIN reference dropped (unpin_user_page*(), unpin_folio*()) */
 };
 
 /* Why the reverse map unmapped a page, from the try_to_unmap flags and the path. */
@@ -44,6 +46,7 @@ enum rmp_stat {
 	RMP_STAT_INSERTED,	/* PFNs the recorder added: less the PFNs it holds, the ones the LRU evicted */
 	RMP_STAT_UNPAIRED,	/* a move's kprobe and kretprobe did not pair up (one of them skipped): event lost */
 	RMP_STAT_NO_CONTEXT,	/* no task context stored: unmaps reported as zaps, a reason unknown (not lost) */
+	RMP_STAT_PIN_UNSEEN,	/* pages of one pin or unpin call beyond the first RMP_PIN_MAX_PAGES: not recorded */
 	RMP_NR_STATS,
 };
 
@@ -51,11 +54,15 @@ struct rmp_event {
 	__u64 ts_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	__u64 pfn;		/* first PFN concerned; a migration's source */
 	__u64 dst_pfn;		/* migration: where the contents went (== pfn: the move failed) */
-	__u64 addr;		/* unmap/zap: the user address of pfn in that mm; 0 when unknown */
+	__u64 addr;		/* unmap/zap/pin: the user address of pfn in that mm; 0 when unknown */
 	__u32 nr_pages;		/* pages from pfn (unmap/zap) or the folio's pages (migrate) */
-	__u32 pid;		/* unmap/zap: the mm's owner (tgid); 0 when unknown */
-	__u32 mode;		/* migrate: the kernel's enum migrate_mode value */
-	__u32 reason;		/* migrate: enum migrate_reason value or RMP_REASON_UNKNOWN; unmap: rmp_unmap_reason */
+	__u32 pid;		/* unmap/zap: the mm's owner (tgid); pin/unpin: the task's (tgid); 0 when unknown */
+	__u32 mode;		/* migrate: the kernel's enum migrate_mode value; pin: the gup flags */
+	/*
+	 * migrate: enum migrate_reason value or RMP_REASON_UNKNOWN; unmap: rmp_unmap_reason; pin, unpin: the id
+	 * of its kernel stack in the pin_stacks map, or RMP_REASON_UNKNOWN
+	 */
+	__u32 reason;
 	__u16 type;		/* rmp_event_type */
 	__u8 order;		/* the folio's order */
 	__u8 level;		/* rmp_level (unmap/zap) */
@@ -63,6 +70,11 @@ struct rmp_event {
 	__u8 pad[3];
 	char comm[RMP_COMM_LEN];	/* unmap/zap: the mm owner's comm */
 };
+
+/* Pages of one pin_user_pages*() or unpin_user_pages*() call that become events; the rest are counted. */
+#define RMP_PIN_MAX_PAGES	1024
+/* Distinct kernel stacks of pins and unpins kept (pin and unpin events name theirs by id, in reason). */
+#define RMP_PIN_STACKS		1024
 
 /* Kernel return addresses of an event's stack (trace --stack): deep enough for reclaim under a syscall. */
 #define RMP_STACK_DEPTH		32
@@ -89,7 +101,16 @@ struct rmp_config {
 	__u8 want_unmap;
 	__u8 want_zap;			/* migrate events: their programs are loaded or not */
 	__u8 want_stack;		/* trace --stack: stream struct rmp_event_stack records */
-	__u8 pad[6];
+	__u8 want_pin;			/* RMP_PIN_*: which pins (and their unpins) are events */
+	__u8 pad[5];
+	__u32 foll_longterm;		/* this kernel's FOLL_LONGTERM (an anonymous enum from 6.3 on) */
+	__u32 pad2;
+};
+
+enum rmp_pin_events {
+	RMP_PIN_NONE,
+	RMP_PIN_LONGTERM,	/* FOLL_LONGTERM pins (io_uring fixed buffers, vfio, RDMA), and unpins of PFNs recorded */
+	RMP_PIN_ALL,		/* every pin and unpin, short-term ones (O_DIRECT in flight) too */
 };
 
 /* The flight recorder's value per PFN: a small ring of that PFN's last events. */

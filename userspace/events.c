@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include "events.h"
 #include "ksyms.h"
@@ -52,9 +53,30 @@ static const char *kernel_enum_name(struct enum_names *names, uint32_t value, ch
 	return buf;
 }
 
-static const char *event_name(const struct rmp_event *e)
+const char *event_name(const struct rmp_event *e)
 {
-	return e->type >= RMP_EV_MIGRATE && e->type <= RMP_EV_ZAP ? event_kinds[e->type - 1] : "?";
+	if (e->type == RMP_EV_UNPIN)
+		return "unpin";
+	return e->type >= RMP_EV_MIGRATE && e->type <= RMP_EV_PIN ? event_kinds[e->type - 1] : "?";
+}
+
+static bool is_pin(const struct rmp_event *e)
+{
+	return e->type == RMP_EV_PIN || e->type == RMP_EV_UNPIN;
+}
+
+uint32_t pin_stack(int stacks_fd, const struct rmp_event *e, uint64_t *frames)
+{
+	uint32_t id = e->reason, n = 0;
+
+	if (stacks_fd < 0 || !is_pin(e) || id == RMP_REASON_UNKNOWN)
+		return 0;
+	memset(frames, 0, RMP_STACK_DEPTH * sizeof(*frames));
+	if (bpf_map_lookup_elem(stacks_fd, &id, frames))
+		return 0;
+	while (n < RMP_STACK_DEPTH && frames[n])
+		n++;
+	return n;
 }
 
 static const char *unmap_reason(uint32_t reason)
@@ -105,6 +127,14 @@ void event_print(const struct rmp_event *e, int64_t wall_offset_ns, FILE *out)
 	if (e->nr_pages > 1)
 		fprintf(out, "+%u", e->nr_pages);
 	fprintf(out, " pid %u (%.*s)", e->pid, RMP_COMM_LEN, e->comm);
+	if (is_pin(e)) {
+		if (e->addr)
+			fprintf(out, " addr 0x%llx", (unsigned long long)e->addr);
+		if (e->type == RMP_EV_PIN)
+			fprintf(out, " %s", e->mode & kernel_foll_longterm() ? "long-term" : "short-term");
+		fprintf(out, "\n");
+		return;
+	}
 	if (e->addr)
 		fprintf(out, " addr 0x%llx", (unsigned long long)e->addr);
 	else
@@ -139,6 +169,21 @@ void event_write_json(struct json *j, const struct rmp_event *e, const uint64_t 
 		json_string(j, kernel_enum_name(&migrate_reasons, e->reason, buf, sizeof(buf)));
 		json_key(j, "mode");
 		json_string(j, kernel_enum_name(&migrate_modes, e->mode, buf, sizeof(buf)));
+	} else if (is_pin(e)) {
+		snprintf(comm, sizeof(comm), "%.*s", RMP_COMM_LEN, e->comm);
+		json_key(j, "pid");
+		json_uint(j, e->pid);
+		json_key(j, "comm");
+		json_string(j, comm);
+		if (e->type == RMP_EV_PIN) {
+			json_key(j, "addr");
+			if (e->addr)
+				json_hex(j, e->addr);
+			else
+				json_null(j);
+			json_key(j, "longterm");
+			json_bool(j, e->mode & kernel_foll_longterm());
+		}
 	} else {
 		snprintf(comm, sizeof(comm), "%.*s", RMP_COMM_LEN, e->comm);
 		json_key(j, "pid");

@@ -135,8 +135,27 @@ static bool explain_untracked(const struct report *r, struct answer out[NR_OPS])
 	return false;
 }
 
+/* Who pinned it, as the flight recorder saw it, appended to @a's detail. */
+static void name_pinner(struct answer *a, const struct explain_env *env)
+{
+	size_t len = strlen(a->detail);
+
+	if (env->pinner == PINNER_KNOWN)
+		snprintf(a->detail + len, sizeof(a->detail) - len, "; pinned by pid %ld (%s) %.0f s ago%s%s%s",
+			 env->pinner_pid, env->pinner_comm, env->pinner_age_s,
+			 env->pinner_longterm ? ", long-term" : "", env->pinner_via[0] ? " via " : "",
+			 env->pinner_via);
+	else if (env->pinner == PINNER_UNSEEN)
+		snprintf(a->detail + len, sizeof(a->detail) - len,
+			 "; the flight recorder saw no pin of it (pinned before it started, or its history evicted)");
+	else
+		snprintf(a->detail + len, sizeof(a->detail) - len,
+			 "; 'rmapctl record start' names who pins pages from then on");
+}
+
 /* References beyond mappings and caches: a DMA pin (no), or others that end by themselves (waits). */
-static bool explain_extra(const struct report *r, struct answer *a, const char *what_fails)
+static bool explain_extra(const struct report *r, const struct explain_env *env, struct answer *a,
+			  const char *what_fails)
 {
 	const struct hold *h = &r->hold;
 
@@ -147,6 +166,7 @@ static bool explain_extra(const struct report *r, struct answer *a, const char *
 		    "DMA-pinned: %ld reference%s beyond mappings and caches (%ld pin%s: io_uring fixed buffers, RDMA, "
 		    "vfio, O_DIRECT in flight); %s", h->extra, h->extra == 1 ? "" : "s", pins, pins == 1 ? "" : "s",
 		    what_fails);
+		name_pinner(a, env);
 		name_mappers(a, r, "; mapped by", NULL);
 		return true;
 	}
@@ -187,7 +207,7 @@ static bool explain_mover(const struct report *r, struct answer *a, const char *
 	return true;
 }
 
-static void explain_migrate(const struct report *r, struct answer *a)
+static void explain_migrate(const struct report *r, const struct explain_env *env, struct answer *a)
 {
 	const struct hold *h = &r->hold;
 
@@ -195,7 +215,7 @@ static void explain_migrate(const struct report *r, struct answer *a)
 		say(a, "no", "hwpoison", "a memory failure took the page out of use (hwpoison)");
 	else if (explain_mover(r, a, "it stays"))
 		;
-	else if (explain_extra(r, a, "migrate_pages() gives up (move_pages() leaves it)"))
+	else if (explain_extra(r, env, a, "migrate_pages() gives up (move_pages() leaves it)"))
 		;
 	else if (has_flag(r, "writeback"))
 		say(a, "waits", "writeback", "under writeback: migration waits for the I/O (compaction skips it)");
@@ -224,7 +244,7 @@ static void explain_reclaim(const struct report *r, const struct explain_env *en
 		name_mappers(a, r, "; mlocked by", is_mlocked_mapping);
 	} else if (has_flag(r, "hwpoison")) {
 		say(a, "no", "hwpoison", "a memory failure took the page out of use (hwpoison)");
-	} else if (explain_extra(r, a, "reclaim cannot free it")) {
+	} else if (explain_extra(r, env, a, "reclaim cannot free it")) {
 		;
 	} else if (swapbacked && !has_flag(r, "swapcache") && !env->swap_free) {
 		say(a, "no", "no-swap", "%s memory and no free swap space to write it to",
@@ -239,7 +259,7 @@ static void explain_reclaim(const struct report *r, const struct explain_env *en
 	}
 }
 
-static void explain_offline(const struct report *r, struct answer *a)
+static void explain_offline(const struct report *r, const struct explain_env *env, struct answer *a)
 {
 	const struct hold *h = &r->hold;
 
@@ -247,7 +267,7 @@ static void explain_offline(const struct report *r, struct answer *a)
 		say(a, "yes", "hwpoison", "poisoned pages do not stop offlining");
 	else if (explain_mover(r, a, "so its memory block cannot go offline"))
 		;
-	else if (explain_extra(r, a, "offlining retries its migration until interrupted"))
+	else if (explain_extra(r, env, a, "offlining retries its migration until interrupted"))
 		;
 	else
 		say(a, "yes", "movable", "migrated elsewhere (zone %s, pageblock %s), then the block goes", r->zone,
@@ -259,9 +279,9 @@ void explain_report(const struct report *r, const struct explain_env *env, struc
 	memset(out, 0, NR_OPS * sizeof(*out));
 	if (explain_untracked(r, out))
 		return;
-	explain_migrate(r, &out[OP_MIGRATE]);
+	explain_migrate(r, env, &out[OP_MIGRATE]);
 	explain_reclaim(r, env, &out[OP_RECLAIM]);
-	explain_offline(r, &out[OP_OFFLINE]);
+	explain_offline(r, env, &out[OP_OFFLINE]);
 }
 
 void explain_env_read(struct explain_env *env)
@@ -270,7 +290,7 @@ void explain_env_read(struct explain_env *env)
 	unsigned long long kb;
 	FILE *f = fopen("/proc/meminfo", "re");
 
-	env->swap_free = false;
+	memset(env, 0, sizeof(*env));
 	while (f && fgets(line, sizeof(line), f))
 		if (sscanf(line, "SwapFree: %llu kB", &kb) == 1)
 			env->swap_free = kb > 0;
@@ -298,7 +318,8 @@ void explain_print_human(const struct report *r, const struct answer a[NR_OPS], 
 		fprintf(out, "  %-32s %s: %s\n", what[op], a[op].verdict, a[op].detail);
 }
 
-void explain_write_json(struct json *j, const struct report *r, const struct answer a[NR_OPS])
+void explain_write_json(struct json *j, const struct report *r, const struct explain_env *env,
+			const struct answer a[NR_OPS])
 {
 	json_start_object(j);
 	json_key(j, "pfn");
@@ -317,6 +338,24 @@ void explain_write_json(struct json *j, const struct report *r, const struct ans
 		json_end_object(j);
 	}
 	json_end_object(j);
+	if (env && env->pinner == PINNER_KNOWN) {
+		json_key(j, "pinned_by");
+		json_start_object(j);
+		json_key(j, "pid");
+		json_int(j, env->pinner_pid);
+		json_key(j, "comm");
+		json_string(j, env->pinner_comm);
+		json_key(j, "age_s");
+		json_uint(j, (uint64_t)(env->pinner_age_s > 0 ? env->pinner_age_s : 0));
+		json_key(j, "longterm");
+		json_bool(j, env->pinner_longterm);
+		json_key(j, "stack");
+		json_start_array(j);
+		for (unsigned int i = 0; i < env->pinner_frames; i++)
+			json_string(j, env->pinner_stack[i]);
+		json_end_array(j);
+		json_end_object(j);
+	}
 	json_key(j, "report");
 	report_write_json(j, r);
 	json_end_object(j);
@@ -588,6 +627,9 @@ static int explain_region(uint64_t start, uint64_t end, long long block, bool js
 			g.errors++;
 			continue;
 		}
+		env.pinner = PINNER_NO_RECORDER;
+		if (r.hold.dma_pinned)
+			explain_env_pinner(&env, r.pfn);
 		explain_report(&r, &env, a);
 		rc = region_add(&g, &r, &a[OP_OFFLINE]);
 		report_free(&r);
@@ -695,12 +737,14 @@ int cmd_explain(int argc, char **argv)
 	if (rc)
 		return rc;
 	explain_env_read(&env);
+	if (r.hold.dma_pinned)
+		explain_env_pinner(&env, pfn);
 	explain_report(&r, &env, answers);
 	if (json) {
 		struct json j;
 
 		json_init(&j, stdout);
-		explain_write_json(&j, &r, answers);
+		explain_write_json(&j, &r, &env, answers);
 	} else {
 		explain_print_human(&r, answers, stdout);
 	}

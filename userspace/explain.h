@@ -4,6 +4,7 @@
 #define RMAPCTL_EXPLAIN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "json.h"
 #include "report.h"
 
@@ -15,6 +16,15 @@ extern const char *const explain_op_names[NR_OPS];
 /* What the answer depends on beyond the page itself. */
 struct explain_env {
 	bool swap_free;		/* swap space is free: anonymous and shmem pages can be reclaimed */
+	/* who pinned the page, as the flight recorder saw it (rmapctl record) */
+	enum { PINNER_NO_RECORDER, PINNER_UNSEEN, PINNER_KNOWN } pinner;
+	long pinner_pid;
+	char pinner_comm[17];
+	double pinner_age_s;
+	bool pinner_longterm;
+	char pinner_via[512];	/* the pinning call's kernel stack, innermost first, " < " between */
+	char pinner_stack[32][64];
+	unsigned int pinner_frames;
 };
 
 #define ANSWER_DETAIL 768
@@ -30,9 +40,12 @@ void explain_report(const struct report *r, const struct explain_env *env, struc
 
 /* The environment of this machine (/proc/meminfo). */
 void explain_env_read(struct explain_env *env);
+/* Who pinned @pfn, if the flight recorder saw it (env->pinner). */
+void explain_env_pinner(struct explain_env *env, uint64_t pfn);
 
 void explain_print_human(const struct report *r, const struct answer a[NR_OPS], FILE *out);
-void explain_write_json(struct json *j, const struct report *r, const struct answer a[NR_OPS]);
+void explain_write_json(struct json *j, const struct report *r, const struct explain_env *env,
+			const struct answer a[NR_OPS]);
 
 int cmd_explain(int argc, char **argv);
 

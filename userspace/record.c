@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include "events.h"
 #include "history.h"
+#include "ksyms.h"
 #include "rmapctl.h"
 #include "session.h"
 #include "trace.h"
@@ -27,6 +28,7 @@
 #define PIN_DIR BPFFS "/rmap_probe"
 #define PIN_HISTORY PIN_DIR "/history"
 #define PIN_STATS PIN_DIR "/stats"
+#define PIN_STACKS PIN_DIR "/pin_stacks"
 #define BPF_FS_MAGIC_ 0xcafe4a11
 
 static int ensure_bpffs(void)
@@ -118,6 +120,9 @@ static int pin_session(struct session *s, const char *dir)
 	snprintf(path, sizeof(path), "%s/stats", dir);
 	if (!err)
 		err = bpf_map__pin(s->skel->maps.stats, path);
+	snprintf(path, sizeof(path), "%s/pin_stacks", dir);
+	if (!err)
+		err = bpf_map__pin(s->skel->maps.pin_stacks, path);
 	for (size_t i = 0; i < SESSION_MAX_HOOKS && !err; i++) {
 		if (!session_link_name(s, i, name, sizeof(name)))
 			continue;
@@ -476,9 +481,9 @@ int cmd_record(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct request req = { .want = WANT_MIGRATE | WANT_UNMAP, .history = true, .attach = -1,
-			       .entries = RMP_HISTORY_ENTRIES };
-	bool options = false, json = false;
+	struct request req = { .want = WANT_MIGRATE | WANT_UNMAP | WANT_PIN, .history = true, .attach = -1,
+			       .entries = RMP_HISTORY_ENTRIES, .pins = RMP_PIN_LONGTERM };
+	bool options = false, json = false, events = false;
 	const char *sub;
 	uint64_t entries;
 	int c;
@@ -490,8 +495,10 @@ int cmd_record(int argc, char **argv)
 			continue;
 		}
 		options = true;
-		if (c == 'e' && !parse_events(optarg, &req.want))
+		if (c == 'e' && !parse_events(optarg, &req.want)) {
+			events = true;
 			continue;
+		}
 		if (c == 'a' && !parse_attach(optarg, &req.attach))
 			continue;
 		if (c == 'n' && !parse_uint(optarg, 1U << 24, &entries) && entries >= 64) {
@@ -516,6 +523,9 @@ int cmd_record(int argc, char **argv)
 	sub = argv[optind];
 	if (json && strcmp(sub, "status"))
 		return fail(EXIT_USAGE, "--json is for record status");
+	/* pins have fexit programs only: with kprobes they are not a default to drop with a warning */
+	if (!events && req.attach == ATTACH_KPROBE)
+		req.want &= ~WANT_PIN;
 	if (!strcmp(sub, "start"))
 		return record_start(&req);
 	if (options)
@@ -537,19 +547,98 @@ static int map_lookup(void *ctx, uint64_t pfn, struct rmp_history *h)
 struct history_out {
 	struct json *j;
 	size_t n;
+	int stacks_fd;		/* the pins' stacks, -1 if the recorder keeps none */
 };
+
+/* The pinned map of pins' stacks, or -1 (a recorder of an older rmapctl has none). */
+static int open_pin_stacks(void)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+	int fd = bpf_obj_get(PIN_STACKS);
+
+	if (fd >= 0 && (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != BPF_MAP_TYPE_STACK_TRACE ||
+			info.value_size != RMP_STACK_DEPTH * sizeof(uint64_t))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* A pin's stack, from the pinned function on: the BPF trampoline's and program's frames left out. */
+static uint32_t pin_frames(int stacks_fd, const struct rmp_event *e, uint64_t *frames, const uint64_t **start)
+{
+	uint32_t n = pin_stack(stacks_fd, e, frames);
+
+	*start = frames;
+	if (n && ksyms_load() == 0)
+		while (n && ksym_is_bpf(**start)) {
+			(*start)++;
+			n--;
+		}
+	return n;
+}
 
 static void history_emit(void *arg, const struct rmp_event *e)
 {
 	struct history_out *out = arg;
+	uint64_t frames[RMP_STACK_DEPTH];
+	const uint64_t *start;
+	uint32_t n = pin_frames(out->stacks_fd, e, frames, &start);
 
 	out->n++;
 	if (out->j) {
-		event_write_json(out->j, e, NULL, 0);
+		event_write_json(out->j, e, n ? start : NULL, n);
 	} else {
 		printf("  ");
 		event_print(e, 0, stdout);
+		if (n)
+			event_print_stack(start, n, stdout);
 	}
+}
+
+struct last_pin {
+	struct rmp_event pin;
+	bool found;
+};
+
+/* Keep the newest pin; an unpin after it (of the same PFN, as history_follow() gives them) ends it. */
+static void last_pin_emit(void *arg, const struct rmp_event *e)
+{
+	struct last_pin *lp = arg;
+
+	if (e->type == RMP_EV_PIN) {
+		lp->pin = *e;
+		lp->found = true;
+	} else if (e->type == RMP_EV_UNPIN && lp->found && e->ts_ns >= lp->pin.ts_ns) {
+		lp->found = false;
+	}
+}
+
+int history_last_pin(uint64_t pfn, struct rmp_event *pin, uint64_t *frames, uint32_t *nr_frames)
+{
+	struct history_source src = { .lookup = map_lookup };
+	struct last_pin lp = { .found = false };
+	uint64_t all[RMP_STACK_DEPTH];
+	const uint64_t *start;
+	int fd, stacks_fd;
+
+	*nr_frames = 0;
+	fd = bpf_obj_get(PIN_HISTORY);
+	if (fd < 0)
+		return -1;
+	src.ctx = &fd;
+	history_follow(&src, pfn, last_pin_emit, &lp);
+	close(fd);
+	if (!lp.found)
+		return 0;
+	*pin = lp.pin;
+	stacks_fd = open_pin_stacks();
+	*nr_frames = pin_frames(stacks_fd, pin, all, &start);
+	memcpy(frames, start, *nr_frames * sizeof(*frames));
+	if (stacks_fd >= 0)
+		close(stacks_fd);
+	return 1;
 }
 
 /* PFNs whose history the recorder has evicted (its LRU map full): added less held. */
@@ -567,7 +656,7 @@ static uint64_t history_evicted(int history_fd)
 
 int history_print(uint64_t pfn, struct json *j, uint64_t *now_pfn)
 {
-	struct history_out out = { .j = j };
+	struct history_out out = { .j = j, .stacks_fd = open_pin_stacks() };
 	struct history_source src = { .lookup = map_lookup };
 	uint64_t evicted;
 	int fd, rc;
@@ -586,6 +675,8 @@ int history_print(uint64_t pfn, struct json *j, uint64_t *now_pfn)
 	*now_pfn = history_follow(&src, pfn, history_emit, &out);
 	evicted = history_evicted(fd);
 	close(fd);
+	if (out.stacks_fd >= 0)
+		close(out.stacks_fd);
 	if (j) {
 		json_end_array(j);
 		json_key(j, "now_pfn");

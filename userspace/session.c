@@ -16,7 +16,7 @@
 #include "rmapctl.h"
 #include "session.h"
 
-const char *const event_kinds[NR_KINDS] = { "migrate", "unmap", "zap" };	/* by type - 1 */
+const char *const event_kinds[NR_KINDS] = { "migrate", "unmap", "zap", "pin" };	/* by type - 1 */
 int trace_verbose;
 
 /*
@@ -70,6 +70,29 @@ static const struct hook {
 	  WANT_UNMAP | WANT_ZAP, 2, "rmap removal of a PMD, 6.6+" },
 	{ "mm_update_next_owner", false, false, false, PROG(fentry_mm_update_next_owner), PROG(mm_update_next_owner),
 	  WANT_UNMAP | WANT_ZAP, OPTIONAL, "the process an exited mm belonged to" },
+	/* pins: fexit reads the pages array and the count together (bpf_get_func_arg/ret); no kretprobe can */
+	{ "pin_user_pages", false, true, true, PROG(fexit_pin_user_pages), NO_PROG, WANT_PIN, 3,
+	  "pins: pin_user_pages()" },
+	{ "pin_user_pages_fast", false, true, true, PROG(fexit_pin_user_pages_fast), NO_PROG, WANT_PIN, 3,
+	  "pins: pin_user_pages_fast() (io_uring, RDMA, O_DIRECT)" },
+	{ "pin_user_pages_unlocked", false, true, true, PROG(fexit_pin_user_pages_unlocked), NO_PROG, WANT_PIN,
+	  OPTIONAL, "pins: pin_user_pages_unlocked()" },
+	{ "pin_user_pages_remote", false, true, true, PROG(fexit_pin_user_pages_remote), NO_PROG, WANT_PIN,
+	  OPTIONAL, "pins: pin_user_pages_remote() (vfio)" },
+	{ "unpin_user_page", false, false, true, PROG(fentry_unpin_user_page), NO_PROG, WANT_PIN, 4,
+	  "unpins: one page" },
+	{ "unpin_user_pages", false, false, true, PROG(fentry_unpin_user_pages), NO_PROG, WANT_PIN, OPTIONAL,
+	  "unpins: an array of pages" },
+	{ "unpin_user_pages_dirty_lock", false, false, true, PROG(fentry_unpin_user_pages_dirty_lock), NO_PROG,
+	  WANT_PIN, OPTIONAL, "unpins: an array of pages, dirtied" },
+	{ "unpin_user_page_range_dirty_lock", false, false, true, PROG(fentry_unpin_user_page_range_dirty_lock),
+	  NO_PROG, WANT_PIN, OPTIONAL, "unpins: a range of pages" },
+	{ "unpin_user_folio", false, false, true, PROG(fentry_unpin_user_folio), NO_PROG, WANT_PIN, OPTIONAL,
+	  "unpins: a folio's pages, 6.12+" },
+	{ "unpin_folio", false, false, true, PROG(fentry_unpin_folio), NO_PROG, WANT_PIN, OPTIONAL,
+	  "unpins: one folio, 6.12+" },
+	{ "unpin_folios", false, false, true, PROG(fentry_unpin_folios), NO_PROG, WANT_PIN, OPTIONAL,
+	  "unpins: an array of folios, 6.12+" },
 };
 #define NR_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
 _Static_assert(NR_HOOKS <= SESSION_MAX_HOOKS, "struct session has no room for every hook");
@@ -311,6 +334,40 @@ static unsigned int attached_serve(const struct session *s, unsigned int want, c
 	return have;
 }
 
+static uint32_t foll_longterm(void);
+
+/*
+ * This kernel's FOLL_LONGTERM: an enumerator of an anonymous enum in its BTF from 6.3 on (include/linux/
+ * mm_types.h), a #define before, 0x10000 on 6.1.
+ */
+uint32_t kernel_foll_longterm(void)
+{
+	static uint32_t value;
+
+	if (!value)
+		value = foll_longterm();
+	return value;
+}
+
+static uint32_t foll_longterm(void)
+{
+	struct btf *btf = vmlinux_btf();
+	uint32_t n = btf ? btf__type_cnt(btf) : 0;
+
+	for (uint32_t id = 1; id < n; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+		const struct btf_enum *e;
+
+		if (!btf_is_enum(t) || t->name_off)
+			continue;
+		e = btf_enum(t);
+		for (int i = 0; i < btf_vlen(t); i++, e++)
+			if (!strcmp(btf__name_by_offset(btf, e->name_off), "FOLL_LONGTERM"))
+				return (uint32_t)e->val;
+	}
+	return 0x10000;
+}
+
 /* Load the programs @mode needs and attach them; an rmapctl exit code, and the session closed on failure. */
 static int session_load(struct session *s, const struct request *req, unsigned int want, const bool *present,
 			enum attach_mode mode, uint64_t vmemmap)
@@ -319,6 +376,8 @@ static int session_load(struct session *s, const struct request *req, unsigned i
 		.filter_pfn = req->pfn, .vmemmap_base_addr = vmemmap, .filter_pid = req->pid,
 		.filter_by_pfn = req->by_pfn, .want_ringbuf = req->ringbuf, .want_history = req->history,
 		.want_unmap = !!(want & WANT_UNMAP), .want_zap = !!(want & WANT_ZAP), .want_stack = req->stack,
+		.want_pin = want & WANT_PIN ? (req->pins ? req->pins : RMP_PIN_ALL) : RMP_PIN_NONE,
+		.foll_longterm = kernel_foll_longterm(),
 	};
 	static const char *const mode_names[] = { "fentry", "kprobe", "fentry and kprobe" };
 	int errs[NR_HOOKS] = { 0 };
@@ -466,6 +525,12 @@ int session_open(struct session *s, const struct request *req)
 				"fentry only\n", prog, paranoid);
 	}
 	rc = session_load(s, req, want, present, mode, vmemmap);
+	/* the pin programs are the newest: a kernel refusing them keeps the other events */
+	if (rc == EXIT_FAILURE_ && (want & WANT_PIN) && (want & ~WANT_PIN) && mode != ATTACH_KPROBE) {
+		fprintf(stderr, "%s: pin events dropped: the kernel refused their programs\n", prog);
+		want &= ~WANT_PIN;
+		rc = session_load(s, req, want, present, mode, vmemmap);
+	}
 	if (rc == EXIT_FAILURE_ && req->attach < 0 && paranoid < 0) {
 		fprintf(stderr, "%s: falling back to kprobes\n", prog);
 		rc = session_load(s, req, want, present, ATTACH_KPROBE, vmemmap);

@@ -15,8 +15,11 @@
 
 /* Event kinds asked for, one bit per rmp_event_type, and their names: one table for parsing and printing. */
 #define WANT(type) (1U << ((type) - 1))
-enum { WANT_MIGRATE = WANT(RMP_EV_MIGRATE), WANT_UNMAP = WANT(RMP_EV_UNMAP), WANT_ZAP = WANT(RMP_EV_ZAP) };
-#define NR_KINDS 3
+enum {
+	WANT_MIGRATE = WANT(RMP_EV_MIGRATE), WANT_UNMAP = WANT(RMP_EV_UNMAP), WANT_ZAP = WANT(RMP_EV_ZAP),
+	WANT_PIN = WANT(RMP_EV_PIN),	/* pins and their unpins */
+};
+#define NR_KINDS 4
 extern const char *const event_kinds[NR_KINDS];	/* by type - 1 */
 
 extern int trace_verbose;	/* -v: the attach points chosen and libbpf's warnings; -vv: libbpf's whole log */
@@ -24,7 +27,7 @@ extern int trace_verbose;	/* -v: the attach points chosen and libbpf's warnings;
 enum attach_mode { ATTACH_FENTRY, ATTACH_KPROBE, ATTACH_AUTO /* fentry, else kprobe, hook by hook */ };
 
 /* Room for every hook of session.c's table (it checks that it fits). */
-#define SESSION_MAX_HOOKS 16
+#define SESSION_MAX_HOOKS 32
 
 struct request {
 	unsigned int want;	/* WANT_* */
@@ -36,6 +39,7 @@ struct request {
 	uint32_t entries;	/* record: PFNs the history map holds */
 	uint32_t ring_mib;	/* trace: the ring buffer's size; 0: RMP_RINGBUF_BYTES */
 	bool stack;		/* trace --stack: each event with its kernel stack */
+	uint8_t pins;		/* with WANT_PIN: RMP_PIN_LONGTERM (record) or RMP_PIN_ALL (trace) */
 };
 
 struct session {
@@ -80,5 +84,7 @@ const char *events_list(unsigned int want);
 
 /* The running kernel's BTF, loaded once; NULL without one. */
 struct btf *vmlinux_btf(void);
+/* This kernel's FOLL_LONGTERM gup flag, from its BTF (what pin events' flags are tested against). */
+uint32_t kernel_foll_longterm(void);
 
 #endif

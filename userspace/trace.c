@@ -32,7 +32,8 @@ struct trace_state {
 	bool json;
 	const char *comm;		/* --comm: only this process name's unmaps and zaps */
 	int64_t wall_offset_ns;		/* -T: CLOCK_MONOTONIC to the wall clock; 0: times since boot */
-	uint64_t count[RMP_EV_ZAP + 1];
+	int pin_stacks_fd;		/* --stack: where pin and unpin events keep theirs */
+	uint64_t count[RMP_EV_UNPIN + 1];
 };
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -40,15 +41,21 @@ static int on_event(void *ctx, void *data, size_t len)
 	struct trace_state *st = ctx;
 	const struct rmp_event *e = data;
 	const struct rmp_event_stack *rec = data;
+	uint64_t pin_frames[RMP_STACK_DEPTH];
 	const uint64_t *frames = NULL;
 	uint32_t nr_frames = 0;
 	struct json j;
 
-	if (len < sizeof(*e) || e->type < RMP_EV_MIGRATE || e->type > RMP_EV_ZAP)
+	if (len < sizeof(*e) || e->type < RMP_EV_MIGRATE || e->type > RMP_EV_UNPIN)
 		return 0;
 	if (len >= sizeof(*rec)) {
 		frames = (const uint64_t *)rec->frames;
 		nr_frames = rec->nr_frames < RMP_STACK_DEPTH ? rec->nr_frames : RMP_STACK_DEPTH;
+		/* pins keep their stack by id: one per call, not per page */
+		if (e->type == RMP_EV_PIN || e->type == RMP_EV_UNPIN) {
+			nr_frames = pin_stack(st->pin_stacks_fd, e, pin_frames);
+			frames = pin_frames;
+		}
 		/* an fentry program's stack starts in itself and its trampoline: start at the hooked function */
 		while (nr_frames && ksym_is_bpf(frames[0])) {
 			frames++;
@@ -76,7 +83,8 @@ static void usage_trace(FILE *out)
 		     "[--comm NAME] [-j|--json-lines] [-T|--wall-clock] [--stack] [--attach auto|fentry|kprobe] "
 		     "[--buffer MIB] [-v]\n"
 		     "  stream unmap and migration events until Ctrl-C, SIGTERM or the duration ends;\n"
-		     "  default events: migrate,unmap (zap, every munmap/MADV_DONTNEED/exit, is noisy);\n"
+		     "  default events: migrate,unmap (zap, every munmap/MADV_DONTNEED/exit, is noisy; pin: every\n"
+		     "  FOLL_PIN pin and unpin, long-term and short-term, with the pinning task and its stack);\n"
 		     "  attach: fentry/fexit, or kprobes where the kernel has no BPF trampolines (auto);\n"
 		     "  buffer: the ring buffer's size in MiB, a power of two (default %d): more rides out bursts;\n"
 		     "  comm: only the unmaps and zaps in processes of that name; -T: wall-clock times;\n"
@@ -108,7 +116,7 @@ int cmd_trace(int argc, char **argv)
 	struct session s;
 	struct timespec t0, now;
 	struct losses lost = { 0 };
-	uint64_t pid = 0, duration = 0, mib;
+	uint64_t pid = 0, duration = 0, mib, total = 0;
 	bool wall = false;
 	const char *why;
 	int c, rc, err = 0;
@@ -183,6 +191,7 @@ int cmd_trace(int argc, char **argv)
 			    "--stack: cannot name kernel addresses: /proc/kallsyms %s", err == -EPERM ?
 			    "hides them (kernel.kptr_restrict, or no CAP_SYSLOG)" : strerror(-err));
 	}
+	st.pin_stacks_fd = bpf_map__fd(s.skel->maps.pin_stacks);
 	rb = ring_buffer__new(bpf_map__fd(s.skel->maps.events), on_event, &st, NULL);
 	if (!rb) {
 		err = errno;
@@ -230,6 +239,8 @@ int cmd_trace(int argc, char **argv)
 	lost.no_context = stat_sum(bpf_map__fd(s.skel->maps.stats), RMP_STAT_NO_CONTEXT);
 	ring_buffer__free(rb);
 	session_close(&s);
+	for (int t = RMP_EV_MIGRATE; t <= RMP_EV_UNPIN; t++)
+		total += st.count[t];
 	if (st.json) {
 		/* the stream's last document: what was seen and lost, for a script that reads only stdout */
 		struct json j;
@@ -239,9 +250,9 @@ int cmd_trace(int argc, char **argv)
 		json_key(&j, "summary");
 		json_start_object(&j);
 		json_key(&j, "events");
-		json_uint(&j, st.count[RMP_EV_MIGRATE] + st.count[RMP_EV_UNMAP] + st.count[RMP_EV_ZAP]);
-		for (int t = RMP_EV_MIGRATE; t <= RMP_EV_ZAP; t++) {
-			json_key(&j, event_kinds[t - 1]);
+		json_uint(&j, total);
+		for (int t = RMP_EV_MIGRATE; t <= RMP_EV_UNPIN; t++) {
+			json_key(&j, t == RMP_EV_UNPIN ? "unpin" : event_kinds[t - 1]);
 			json_uint(&j, st.count[t]);
 		}
 		losses_write_json(&j, &lost);
@@ -249,10 +260,10 @@ int cmd_trace(int argc, char **argv)
 		json_end_object(&j);
 	}
 	fflush(stdout);
-	fprintf(stderr, "%s: %llu events (migrate %llu, unmap %llu, zap %llu), ", prog,
-		(unsigned long long)(st.count[RMP_EV_MIGRATE] + st.count[RMP_EV_UNMAP] + st.count[RMP_EV_ZAP]),
-		(unsigned long long)st.count[RMP_EV_MIGRATE], (unsigned long long)st.count[RMP_EV_UNMAP],
-		(unsigned long long)st.count[RMP_EV_ZAP]);
+	fprintf(stderr, "%s: %llu events (migrate %llu, unmap %llu, zap %llu, pin %llu, unpin %llu), ", prog,
+		(unsigned long long)total, (unsigned long long)st.count[RMP_EV_MIGRATE],
+		(unsigned long long)st.count[RMP_EV_UNMAP], (unsigned long long)st.count[RMP_EV_ZAP],
+		(unsigned long long)st.count[RMP_EV_PIN], (unsigned long long)st.count[RMP_EV_UNPIN]);
 	losses_print(&lost, stderr);
 	fputc('\n', stderr);
 	if (err < 0)

@@ -2989,21 +2989,28 @@ static void scenario_explain_pin(void)
 	char *p = map_anon(3 * PAGE), *pinned = p, *free_ = p + PAGE, *scratch = p + 2 * PAGE;
 	struct io_uring_params params;
 	struct iovec iov = { .iov_base = pinned, .iov_len = PAGE };
-	char expr[128];
+	char expr[512], cmd[1024];
 	uint64_t pfn, pfn_free;
 	int ring, before;
+	bool recording;
 
 	fill(p, 3 * PAGE, 61);
 	/* on node 1 (no CPU's node: little kernel memory), its memory block is likelier held by the pin alone */
 	try_move(pinned);
+	/* the flight recorder, to name who pins it (long-term pins are among its default events) */
+	recording = system("rmapctl record stop > /dev/null 2>&1; rmapctl record start > /tmp/record.out 2>&1 && "
+			    "grep -q 'started: .*pin' /tmp/record.out") == 0;
+	result(recording, "explain-pin: the flight recorder starts, pins among its events");
 	memset(&params, 0, sizeof(params));
 	ring = io_uring_setup_(4, &params);
 	if (ring < 0) {
 		skip("explain of an io_uring fixed buffer: io_uring_setup: %s", strerror(errno));
+		system("rmapctl record stop > /dev/null 2>&1");
 		return;
 	}
 	if (io_uring_register_(ring, IORING_REGISTER_BUFFERS, &iov, 1)) {
 		skip("explain of an io_uring fixed buffer: IORING_REGISTER_BUFFERS: %s", strerror(errno));
+		system("rmapctl record stop > /dev/null 2>&1");
 		close(ring);
 		return;
 	}
@@ -3017,6 +3024,13 @@ static void scenario_explain_pin(void)
 	       "references (one pin)");
 	snprintf(expr, sizeof(expr), ".answers.migrate.detail | test(\"mapped by pid %d \")", getpid());
 	result(explain_holds(pfn, expr), "... naming the process that maps it (pid %d)", getpid());
+	/* the recorder saw the pin: this process, long-term, through io_uring_register(2) */
+	snprintf(expr, sizeof(expr), ".pinned_by.pid == %d and .pinned_by.comm == \"rmaptest\" and .pinned_by.longterm "
+		 "and (.pinned_by.stack | join(\" \") | test(\"io_uring_register\")) and (.answers.migrate.detail | "
+		 "test(\"pinned by pid %d \\\\(rmaptest\\\\) [0-9]+ s ago, long-term via .*io_uring_register\"))",
+		 getpid(), getpid());
+	result(recording && explain_holds(pfn, expr), "... and, recorder on, who pinned it: pid %d (rmaptest), long-term, "
+	       "via io_uring_register", getpid());
 	before = node_of(pinned);
 	result(before >= 0 && try_move(pinned) == before, "... and move_pages() leaves it on node %d", before);
 	result(explain_holds(pfn_free, ".answers.migrate.answer == \"yes\" and .report.hold.extra == 0"),
@@ -3026,6 +3040,7 @@ static void scenario_explain_pin(void)
 	explain_block_of_pin(pfn);
 	if (io_uring_register_(ring, IORING_UNREGISTER_BUFFERS, NULL, 0)) {
 		result(false, "IORING_UNREGISTER_BUFFERS: %s", strerror(errno));
+		system("rmapctl record stop > /dev/null 2>&1");
 		close(ring);
 		return;
 	}
@@ -3035,6 +3050,16 @@ static void scenario_explain_pin(void)
 	       "explain after IORING_UNREGISTER_BUFFERS: migrate 'yes', no extra references");
 	before = node_of(pinned);
 	result(before >= 0 && try_move(pinned) != before, "... and move_pages() moves it off node %d", before);
+	/* the recorder kept the pin and the unpin, in that order, with their stacks */
+	snprintf(cmd, sizeof(cmd), "rmapctl pfn --history --json 0x%llx > /tmp/pin-history.json && jq -e "
+		 "'[.history[] | select(.event == \"pin\" or .event == \"unpin\") | .event] as $e | "
+		 "($e | index(\"pin\")) != null and ($e | rindex(\"unpin\")) > ($e | index(\"pin\")) and "
+		 "([.history[] | select(.event == \"pin\")][0] | .pid == %d and .longterm and (.stack | length) > 0)' "
+		 "/tmp/pin-history.json > /dev/null || { head -c 2000 /tmp/pin-history.json; echo; exit 1; }",
+		 (unsigned long long)pfn, getpid());
+	result(recording && system(cmd) == 0, "pfn --history shows the pin (pid %d, long-term, its stack) and then the "
+	       "unpin", getpid());
+	system("rmapctl record stop > /dev/null 2>&1");
 	close(ring);
 	munmap(p, 3 * PAGE);
 }

@@ -20,10 +20,17 @@ static void result(const char *name, int ok)
 	"vma_end=0x7f0000200000 vm_flags=" flags " level=pte writable=1 dirty=1 young=1 soft_dirty=0 uffd_wp=0\n"
 #define END_LINE "end mappings=1 entries=1 verdict=complete attempts=1\n"
 
+/* The recorder is rmapctl's, not the unit's: no pinner is known here (pinner.c needs a running recorder). */
+void explain_env_pinner(struct explain_env *env, uint64_t pfn)
+{
+	(void)pfn;
+	env->pinner = PINNER_NO_RECORDER;
+}
+
 /* Parse @text and explain it with @swap free; 0 on success. */
 static int explain_text(const char *text, bool swap, struct answer a[NR_OPS])
 {
-	struct explain_env env = { .swap_free = swap };
+	struct explain_env env = { .swap_free = swap, .pinner = PINNER_NO_RECORDER };
 	struct report r;
 	int line;
 
@@ -156,7 +163,7 @@ static void write_json(const char *path)
 	}
 	explain_report(&r, &env, a);
 	json_init(&j, f);
-	explain_write_json(&j, &r, a);
+	explain_write_json(&j, &r, &env, a);
 	fclose(f);
 	report_free(&r);
 }
