@@ -94,6 +94,14 @@ RMP_SHARED struct {
 	__uint(value_size, RMP_STACK_DEPTH * sizeof(__u64));
 } pin_stacks SEC(".maps");
 
+/* The recorder's account of pinned folios (struct rmp_pin_owner): what explain names a pinner from. */
+RMP_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RMP_PIN_OWNERS);
+	__type(key, __u64);
+	__type(value, struct rmp_pin_owner);
+} pin_owners SEC(".maps");
+
 /* An empty history ring to start a PFN's entry from; never written. */
 RMP_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -190,10 +198,10 @@ static __always_inline __u32 rmp_folio_order(struct folio *folio)
 
 /*
  * What the kernel's page_folio() does. The word after page->flags has bit 0 set in a tail page; the rest is
- * its head's address (compound_head until 7.x), or, in 7.x's compound_info with HugeTLB vmemmap optimization
- * and a power-of-two struct page, a mask that turns the tail's address into the head's (_compound_head()). A
- * mask is ones down to the folio's size, which no struct page's address is. (Read as a word: the field's
- * name changed.)
+ * its head's address (compound_head until 7.x), or, in 7.x's compound_info when the kernel is built with
+ * CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP (Debian's are) and struct page's size is a power of two, for every
+ * compound page, a mask that turns the tail's address into the head's (_compound_head()). A mask is ones down
+ * to the folio's size, which no struct page's address is. (Read as a word: the field's name changed.)
  */
 static __always_inline struct folio *rmp_page_folio(struct page *page)
 {

@@ -47,6 +47,7 @@ enum rmp_stat {
 	RMP_STAT_UNPAIRED,	/* a move's kprobe and kretprobe did not pair up (one of them skipped): event lost */
 	RMP_STAT_NO_CONTEXT,	/* no task context stored: unmaps reported as zaps, a reason unknown (not lost) */
 	RMP_STAT_PIN_UNSEEN,	/* pages of one pin or unpin call beyond the first RMP_PIN_MAX_PAGES: not recorded */
+	RMP_STAT_PIN_NO_ROOM,	/* a long-term pinned folio the recorder could not add to pin_owners (map full) */
 	RMP_NR_STATS,
 };
 
@@ -74,7 +75,23 @@ struct rmp_event {
 /* Pages of one pin_user_pages*() or unpin_user_pages*() call that become events; the rest are counted. */
 #define RMP_PIN_MAX_PAGES	1024
 /* Distinct kernel stacks of pins and unpins kept (pin and unpin events name theirs by id, in reason). */
-#define RMP_PIN_STACKS		1024
+#define RMP_PIN_STACKS		4096
+/* Folios with long-term pins the recorder follows (pin_owners). */
+#define RMP_PIN_OWNERS		16384
+
+/*
+ * The recorder's account of a folio's FOLL_PIN references, by its head PFN: created by a long-term pin,
+ * counted up by every pin and down by every unpin of the folio from then on, removed at zero; and the newest
+ * long-term pinner. The kernel counts pins per folio (_pincount, or the refcount bias), so does this.
+ */
+struct rmp_pin_owner {
+	__s64 pins;		/* pages' pins counted since the first long-term one */
+	__u64 ts_ns;		/* the newest long-term pin (CLOCK_MONOTONIC) */
+	__u64 addr;		/* its user address of the folio's page */
+	__u32 pid;		/* its process (tgid): the task pinning, or the mm's owner for a remote pin */
+	__u32 stack_id;		/* its kernel stack in pin_stacks, or RMP_REASON_UNKNOWN */
+	char comm[RMP_COMM_LEN];
+};
 
 /* Kernel return addresses of an event's stack (trace --stack): deep enough for reclaim under a syscall. */
 #define RMP_STACK_DEPTH		32

@@ -147,7 +147,11 @@ static void name_pinner(struct answer *a, const struct explain_env *env)
 			 env->pinner_via);
 	else if (env->pinner == PINNER_UNSEEN)
 		snprintf(a->detail + len, sizeof(a->detail) - len,
-			 "; the flight recorder saw no pin of it (pinned before it started, or its history evicted)");
+			 "; the flight recorder saw no long-term pin of it (pinned before it started, short-term, or "
+			 "by a path it does not hook: folio_add_pin(), past the first 1024 pages of one call)");
+	else if (env->pinner == PINNER_NOT_FOLLOWED)
+		snprintf(a->detail + len, sizeof(a->detail) - len,
+			 "; the flight recorder runs without pin events (--attach kprobe, or refused): it cannot say");
 	else
 		snprintf(a->detail + len, sizeof(a->detail) - len,
 			 "; 'rmapctl record start' names who pins pages from then on");
@@ -629,7 +633,7 @@ static int explain_region(uint64_t start, uint64_t end, long long block, bool js
 		}
 		env.pinner = PINNER_NO_RECORDER;
 		if (r.hold.dma_pinned)
-			explain_env_pinner(&env, r.pfn);
+			explain_env_pinner(&env, r.head_pfn);
 		explain_report(&r, &env, a);
 		rc = region_add(&g, &r, &a[OP_OFFLINE]);
 		report_free(&r);
@@ -738,7 +742,7 @@ int cmd_explain(int argc, char **argv)
 		return rc;
 	explain_env_read(&env);
 	if (r.hold.dma_pinned)
-		explain_env_pinner(&env, pfn);
+		explain_env_pinner(&env, r.head_pfn);
 	explain_report(&r, &env, answers);
 	if (json) {
 		struct json j;

@@ -17,7 +17,7 @@ extern const char *const explain_op_names[NR_OPS];
 struct explain_env {
 	bool swap_free;		/* swap space is free: anonymous and shmem pages can be reclaimed */
 	/* who pinned the page, as the flight recorder saw it (rmapctl record) */
-	enum { PINNER_NO_RECORDER, PINNER_UNSEEN, PINNER_KNOWN } pinner;
+	enum { PINNER_NO_RECORDER, PINNER_NOT_FOLLOWED, PINNER_UNSEEN, PINNER_KNOWN } pinner;
 	long pinner_pid;
 	char pinner_comm[17];
 	double pinner_age_s;
@@ -40,8 +40,8 @@ void explain_report(const struct report *r, const struct explain_env *env, struc
 
 /* The environment of this machine (/proc/meminfo). */
 void explain_env_read(struct explain_env *env);
-/* Who pinned @pfn, if the flight recorder saw it (env->pinner). */
-void explain_env_pinner(struct explain_env *env, uint64_t pfn);
+/* Who pinned the folio at @head_pfn, if the flight recorder saw it (env->pinner). */
+void explain_env_pinner(struct explain_env *env, uint64_t head_pfn);
 
 void explain_print_human(const struct report *r, const struct answer a[NR_OPS], FILE *out);
 void explain_write_json(struct json *j, const struct report *r, const struct explain_env *env,

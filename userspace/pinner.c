@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Who pinned a page, for rmapctl explain: the flight recorder's newest pin of it that no unpin followed
- * (record.c keeps the recorder), with the pinning task, its age and its kernel stack by function.
+ * Who pinned a page, for rmapctl explain: the flight recorder's account of its folio's pins (record.c keeps
+ * the recorder, bpf/pin.bpf.c the account), with the newest long-term pinner, its age and its kernel stack
+ * by function.
  */
 #include <linux/types.h>
 #include <stdio.h>
@@ -13,23 +14,26 @@
 #include "session.h"
 #include "trace.h"
 
-void explain_env_pinner(struct explain_env *env, uint64_t pfn)
+void explain_env_pinner(struct explain_env *env, uint64_t head_pfn)
 {
-	struct rmp_event pin;
+	struct rmp_pin_owner pin;
 	uint64_t frames[RMP_STACK_DEPTH];
 	uint32_t n = 0;
 	struct timespec now;
 	size_t len = 0;
-	int found = history_last_pin(pfn, &pin, frames, &n);
+	int found = pin_owner_lookup(head_pfn, &pin, frames, &n);
 
-	env->pinner = found < 0 ? PINNER_NO_RECORDER : found ? PINNER_KNOWN : PINNER_UNSEEN;
+	env->pinner = found == -1 ? PINNER_NO_RECORDER : found == -2 ? PINNER_NOT_FOLLOWED :
+		      found ? PINNER_KNOWN : PINNER_UNSEEN;
 	if (found <= 0)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	env->pinner_pid = pin.pid;
 	snprintf(env->pinner_comm, sizeof(env->pinner_comm), "%.*s", RMP_COMM_LEN, pin.comm);
 	env->pinner_age_s = ((double)now.tv_sec * 1e9 + (double)now.tv_nsec - (double)pin.ts_ns) / 1e9;
-	env->pinner_longterm = pin.mode & kernel_foll_longterm();
+	if (env->pinner_age_s < 0)
+		env->pinner_age_s = 0;
+	env->pinner_longterm = true;	/* the account names only long-term pinners */
 	env->pinner_via[0] = '\0';
 	env->pinner_frames = n < 32 ? n : 32;
 	for (uint32_t i = 0; i < env->pinner_frames; i++) {

@@ -29,6 +29,7 @@
 #define PIN_HISTORY PIN_DIR "/history"
 #define PIN_STATS PIN_DIR "/stats"
 #define PIN_STACKS PIN_DIR "/pin_stacks"
+#define PIN_OWNERS PIN_DIR "/pin_owners"
 #define BPF_FS_MAGIC_ 0xcafe4a11
 
 static int ensure_bpffs(void)
@@ -123,6 +124,10 @@ static int pin_session(struct session *s, const char *dir)
 	snprintf(path, sizeof(path), "%s/pin_stacks", dir);
 	if (!err)
 		err = bpf_map__pin(s->skel->maps.pin_stacks, path);
+	/* only a recorder that follows pins has their account: explain tells the two apart */
+	snprintf(path, sizeof(path), "%s/pin_owners", dir);
+	if (!err && (s->want & WANT_PIN))
+		err = bpf_map__pin(s->skel->maps.pin_owners, path);
 	for (size_t i = 0; i < SESSION_MAX_HOOKS && !err; i++) {
 		if (!session_link_name(s, i, name, sizeof(name)))
 			continue;
@@ -597,44 +602,33 @@ static void history_emit(void *arg, const struct rmp_event *e)
 	}
 }
 
-struct last_pin {
-	struct rmp_event pin;
-	bool found;
-};
-
-/* Keep the newest pin; an unpin after it (of the same PFN, as history_follow() gives them) ends it. */
-static void last_pin_emit(void *arg, const struct rmp_event *e)
+int pin_owner_lookup(uint64_t head_pfn, struct rmp_pin_owner *owner, uint64_t *frames, uint32_t *nr_frames)
 {
-	struct last_pin *lp = arg;
-
-	if (e->type == RMP_EV_PIN) {
-		lp->pin = *e;
-		lp->found = true;
-	} else if (e->type == RMP_EV_UNPIN && lp->found && e->ts_ns >= lp->pin.ts_ns) {
-		lp->found = false;
-	}
-}
-
-int history_last_pin(uint64_t pfn, struct rmp_event *pin, uint64_t *frames, uint32_t *nr_frames)
-{
-	struct history_source src = { .lookup = map_lookup };
-	struct last_pin lp = { .found = false };
+	struct rmp_event ev = { .type = RMP_EV_PIN };
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
 	uint64_t all[RMP_STACK_DEPTH];
 	const uint64_t *start;
-	int fd, stacks_fd;
+	int fd, stacks_fd, err;
 
 	*nr_frames = 0;
-	fd = bpf_obj_get(PIN_HISTORY);
-	if (fd < 0)
+	if (access(PIN_DIR, F_OK))
 		return -1;
-	src.ctx = &fd;
-	history_follow(&src, pfn, last_pin_emit, &lp);
+	fd = bpf_obj_get(PIN_OWNERS);
+	if (fd < 0)
+		return -2;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.key_size != sizeof(head_pfn) ||
+	    info.value_size != sizeof(*owner)) {
+		close(fd);
+		return -2;	/* another version's: as good as none */
+	}
+	err = bpf_map_lookup_elem(fd, &head_pfn, owner);
 	close(fd);
-	if (!lp.found)
+	if (err || owner->pins <= 0 || !owner->ts_ns)
 		return 0;
-	*pin = lp.pin;
+	ev.reason = owner->stack_id;
 	stacks_fd = open_pin_stacks();
-	*nr_frames = pin_frames(stacks_fd, pin, all, &start);
+	*nr_frames = pin_frames(stacks_fd, &ev, all, &start);
 	memcpy(frames, start, *nr_frames * sizeof(*frames));
 	if (stacks_fd >= 0)
 		close(stacks_fd);

@@ -79,6 +79,8 @@ static const struct hook {
 	  OPTIONAL, "pins: pin_user_pages_unlocked()" },
 	{ "pin_user_pages_remote", false, true, true, PROG(fexit_pin_user_pages_remote), NO_PROG, WANT_PIN,
 	  OPTIONAL, "pins: pin_user_pages_remote() (vfio)" },
+	{ "memfd_pin_folios", false, true, true, PROG(fexit_memfd_pin_folios), NO_PROG, WANT_PIN, OPTIONAL,
+	  "pins: memfd_pin_folios() (udmabuf, iommufd), 6.12+" },
 	{ "unpin_user_page", false, false, true, PROG(fentry_unpin_user_page), NO_PROG, WANT_PIN, 4,
 	  "unpins: one page" },
 	{ "unpin_user_pages", false, false, true, PROG(fentry_unpin_user_pages), NO_PROG, WANT_PIN, OPTIONAL,
@@ -527,7 +529,7 @@ int session_open(struct session *s, const struct request *req)
 	rc = session_load(s, req, want, present, mode, vmemmap);
 	/* the pin programs are the newest: a kernel refusing them keeps the other events */
 	if (rc == EXIT_FAILURE_ && (want & WANT_PIN) && (want & ~WANT_PIN) && mode != ATTACH_KPROBE) {
-		fprintf(stderr, "%s: pin events dropped: the kernel refused their programs\n", prog);
+		fprintf(stderr, "%s: trying again without pin events\n", prog);
 		want &= ~WANT_PIN;
 		rc = session_load(s, req, want, present, mode, vmemmap);
 	}

@@ -21,10 +21,11 @@ int cmd_record(int argc, char **argv);
 int history_print(uint64_t pfn, struct json *j, uint64_t *now_pfn);
 
 /*
- * The flight recorder's newest pin of @pfn that no unpin followed: 1 with *@pin and its kernel stack (room for
- * RMP_STACK_DEPTH frames, from the pinning function on), 0 if it saw none, -1 if no recorder runs.
+ * The flight recorder's account of the pins of the folio at @head_pfn: 1 with its newest long-term pinner in
+ * *@owner and its kernel stack (room for RMP_STACK_DEPTH frames, from the pinning call on); 0 if it holds
+ * none open; -1 if no recorder runs; -2 if the recorder follows no pins.
  */
-struct rmp_event;
-int history_last_pin(uint64_t pfn, struct rmp_event *pin, uint64_t *frames, uint32_t *nr_frames);
+struct rmp_pin_owner;
+int pin_owner_lookup(uint64_t head_pfn, struct rmp_pin_owner *owner, uint64_t *frames, uint32_t *nr_frames);
 
 #endif

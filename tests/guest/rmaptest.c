@@ -3108,6 +3108,56 @@ static void scenario_explain_many_maps(void)
 	close(fd);
 }
 
+/*
+ * A THP registered whole as a fixed buffer: io_uring pins its 512 pages (and from 6.12 coalesces them into
+ * one folio's pin, unpinning the tail pages at once): the head, a tail and the last page are each DMA-pinned,
+ * and the recorder's account of the folio names this process for every one of them. Unregistered, each moves.
+ */
+static void scenario_explain_pin_thp(void)
+{
+	char *raw = map_anon(2 * HPAGE), *thp = (char *)(((unsigned long)raw + HPAGE - 1) & ~(HPAGE - 1));
+	static const int idx[] = { 0, 5, 511 };
+	struct io_uring_params params;
+	struct iovec iov = { .iov_base = thp, .iov_len = HPAGE };
+	char expr[512];
+	int ring;
+
+	madvise(thp, HPAGE, MADV_HUGEPAGE);
+	fill(thp, HPAGE, 71);
+	if (!(kpageflags(pfn_of(getpid(), thp)) & (1ULL << KPF_THP))) {
+		skip("explain of a THP fixed buffer: no transparent huge page was allocated");
+		munmap(raw, 2 * HPAGE);
+		return;
+	}
+	memset(&params, 0, sizeof(params));
+	ring = io_uring_setup_(4, &params);
+	if (ring < 0 || system("rmapctl record stop > /dev/null 2>&1; rmapctl record start > /dev/null 2>&1")) {
+		skip("explain of a THP fixed buffer: %s", ring < 0 ? "no io_uring" : "no flight recorder");
+		if (ring >= 0)
+			close(ring);
+		munmap(raw, 2 * HPAGE);
+		return;
+	}
+	if (io_uring_register_(ring, IORING_REGISTER_BUFFERS, &iov, 1)) {
+		skip("explain of a THP fixed buffer: IORING_REGISTER_BUFFERS: %s", strerror(errno));
+	} else {
+		for (size_t k = 0; k < sizeof(idx) / sizeof(idx[0]); k++) {
+			snprintf(expr, sizeof(expr), ".answers.migrate.reason == \"dma-pinned\" and "
+				 ".report.hold.pincount > 0 and .pinned_by.pid == %d", getpid());
+			result(explain_holds(pfn_of(getpid(), thp + idx[k] * PAGE), expr),
+			       "explain of page %d of a THP fixed buffer: DMA-pinned (the folio's pincount), pinned by "
+			       "pid %d", idx[k], getpid());
+		}
+		io_uring_register_(ring, IORING_UNREGISTER_BUFFERS, NULL, 0);
+		result(explain_holds(pfn_of(getpid(), thp + 5 * PAGE), ".answers.migrate.answer != \"no\" and "
+				     "(.report.hold.dma_pinned | not) and .pinned_by == null"),
+		       "... unregistered: page 5 is pinned no more, and no pinner is named");
+	}
+	system("rmapctl record stop > /dev/null 2>&1");
+	close(ring);
+	munmap(raw, 2 * HPAGE);
+}
+
 /* Whether @p's page is present (pagemap): MADV_PAGEOUT took it when it is not. */
 static bool present(void *p)
 {
@@ -3183,6 +3233,7 @@ static const struct scenario {
 	{ "vaddr", "entry", scenario_vaddr },
 	{ "pid", "entry", scenario_pid },
 	{ "explain-pin", "explain", scenario_explain_pin },
+	{ "explain-pin-thp", "explain", scenario_explain_pin_thp },
 	{ "explain-mlock", "explain", scenario_explain_mlock },
 	{ "explain-many-maps", "explain", scenario_explain_many_maps },
 	{ "trace-move", "trace", scenario_trace_move },
