@@ -2989,10 +2989,11 @@ static void scenario_explain_pin(void)
 	char *p = map_anon(3 * PAGE), *pinned = p, *free_ = p + PAGE, *scratch = p + 2 * PAGE;
 	struct io_uring_params params;
 	struct iovec iov = { .iov_base = pinned, .iov_len = PAGE };
-	char expr[512], cmd[1024];
+	char expr[512], cmd[1024], pid[16];
+	const char *trace_args[] = { "--pid", pid, "--events", "pin", "--stack", NULL };
 	uint64_t pfn, pfn_free;
 	int ring, before;
-	bool recording;
+	bool recording, tracing;
 
 	fill(p, 3 * PAGE, 61);
 	/* on node 1 (no CPU's node: little kernel memory), its memory block is likelier held by the pin alone */
@@ -3001,16 +3002,28 @@ static void scenario_explain_pin(void)
 	recording = system("rmapctl record stop > /dev/null 2>&1; rmapctl record start > /tmp/record.out 2>&1 && "
 			    "grep -q 'started: .*pin' /tmp/record.out") == 0;
 	result(recording, "explain-pin: the flight recorder starts, pins among its events");
+	/* and a trace of this process's pins, with their stacks */
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	tracing = trace_start(trace_args);
+	result(tracing, "explain-pin: rmapctl trace --events pin --stack starts");
 	memset(&params, 0, sizeof(params));
 	ring = io_uring_setup_(4, &params);
 	if (ring < 0) {
 		skip("explain of an io_uring fixed buffer: io_uring_setup: %s", strerror(errno));
 		system("rmapctl record stop > /dev/null 2>&1");
+		if (tracing) {
+			kill(tracer, SIGTERM);
+			waitpid(tracer, NULL, 0);
+		}
 		return;
 	}
 	if (io_uring_register_(ring, IORING_REGISTER_BUFFERS, &iov, 1)) {
 		skip("explain of an io_uring fixed buffer: IORING_REGISTER_BUFFERS: %s", strerror(errno));
 		system("rmapctl record stop > /dev/null 2>&1");
+		if (tracing) {
+			kill(tracer, SIGTERM);
+			waitpid(tracer, NULL, 0);
+		}
 		close(ring);
 		return;
 	}
@@ -3041,6 +3054,10 @@ static void scenario_explain_pin(void)
 	if (io_uring_register_(ring, IORING_UNREGISTER_BUFFERS, NULL, 0)) {
 		result(false, "IORING_UNREGISTER_BUFFERS: %s", strerror(errno));
 		system("rmapctl record stop > /dev/null 2>&1");
+		if (tracing) {
+			kill(tracer, SIGTERM);
+			waitpid(tracer, NULL, 0);
+		}
 		close(ring);
 		return;
 	}
@@ -3050,6 +3067,20 @@ static void scenario_explain_pin(void)
 	       "explain after IORING_UNREGISTER_BUFFERS: migrate 'yes', no extra references");
 	before = node_of(pinned);
 	result(before >= 0 && try_move(pinned) != before, "... and move_pages() moves it off node %d", before);
+	if (tracing) {
+		static struct event ev[64];
+		size_t n = trace_stop("explain-pin trace", ev, 64), pins = 0, unpins = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			pins += !strcmp(ev[i].type, "pin") && ev[i].pfn == pfn && ev[i].addr == (unsigned long)pinned &&
+				ev[i].pid == getpid();
+			unpins += !strcmp(ev[i].type, "unpin") && ev[i].pfn == pfn && pins;
+		}
+		result(pins == 1 && unpins >= 1 && system("grep '\"event\":\"pin\"' " TRACE_OUT " | head -1 | "
+							  "grep -q 'io_uring_register'") == 0,
+		       "trace --events pin: the pin of 0x%llx at its address by pid %d, with its stack (io_uring_register), "
+		       "then its unpin (%zu pins, %zu unpins)", (unsigned long long)pfn, getpid(), pins, unpins);
+	}
 	/* the recorder kept the pin and the unpin, in that order, with their stacks */
 	snprintf(cmd, sizeof(cmd), "rmapctl pfn --history --json 0x%llx > /tmp/pin-history.json && jq -e "
 		 "'[.history[] | select(.event == \"pin\" or .event == \"unpin\") | .event] as $e | "
