@@ -641,7 +641,7 @@ static int explain_region(uint64_t start, uint64_t end, long long block, bool js
 			rc = -fail(EXIT_FAILURE_, "out of memory");
 			break;
 		}
-		if (tty && rr.reported % 4096 == 0)
+		if (tty)
 			probe_range_progress(&rr, false);
 	}
 	if (tty)

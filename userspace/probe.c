@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
 #include "probe.h"
 #include "rmapctl.h"
@@ -307,13 +308,21 @@ void probe_range_close(struct range_reader *rr)
 /* A long scan on a terminal says how far it is, on one line it rewrites. */
 void probe_range_progress(const struct range_reader *rr, bool final)
 {
+	static struct timespec last;
+	struct timespec now;
 	uint64_t span = rr->end - rr->start, done = rr->next - rr->start;
 
-	if (final)
+	if (final) {
 		fprintf(stderr, "\r%60s\r", "");
-	else
-		fprintf(stderr, "\r%s: scanning pfn 0x%" PRIx64 " (%" PRIu64 "%%)", prog, rr->next,
-			span ? done * 100 / span : 100);
+		return;
+	}
+	/* at most ten times a second: a line per page would cost more than the scan */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((now.tv_sec - last.tv_sec) * 1000000000LL + (now.tv_nsec - last.tv_nsec) < 100000000LL)
+		return;
+	last = now;
+	fprintf(stderr, "\r%s: scanning pfn 0x%" PRIx64 " (%" PRIu64 "%%)", prog, rr->next,
+		span ? done * 100 / span : 100);
 }
 
 /* The PFNs of memory block @block (/sys/devices/system/memory/memoryN); an exit code. */

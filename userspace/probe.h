@@ -43,7 +43,10 @@ int probe_range_open(struct range_reader *rr, uint64_t start, uint64_t end);
  */
 int probe_range_next(struct range_reader *rr, struct report *r, int *err);
 void probe_range_close(struct range_reader *rr);
-/* On a terminal, a long scan says how far it is, on one line it rewrites (@final: clear it). */
+/*
+ * On a terminal, a long scan says how far it is, on one line it rewrites, at most ten times a second (call it
+ * for every page); @final clears it.
+ */
 void probe_range_progress(const struct range_reader *rr, bool final);
 
 /* The PFNs [*start, *end) of memory block @block (/sys/devices/system/memory/memoryN); an exit code. */

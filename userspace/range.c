@@ -22,12 +22,13 @@
 static void usage_range(FILE *out)
 {
 	fprintf(out, "usage: %s range [START END | --node N | --block N] [--summary] [-j|--json | --json-lines]\n"
-		     "       [--svg FILE [--color kind|owner]]\n"
+		     "       [--svg FILE [--color kind|owner|movability]]\n"
 		     "  every page in use in physical range [START, END) (PFNs, decimal or 0x hex; default: all\n"
 		     "  memory), one line each: kind, order, mapcount, verdict, first mappers; free pages and holes\n"
 		     "  are skipped. --node N: NUMA node N's span; --block N: memory block N\n"
 		     "  (/sys/devices/system/memory/memoryN). --summary: only the totals, by kind and by process.\n"
-		     "  --svg FILE: also draw the range, a cell per pageblock, coloured by kind or by top owner\n",
+		     "  --svg FILE: also draw the range, a cell per pageblock, coloured by kind, by top owner or by\n"
+		     "  movability (its pageblocks' migratetype; kernel memory: unmovable pages)\n",
 		prog);
 }
 
@@ -252,6 +253,29 @@ static int node_span(long long node, uint64_t *start, uint64_t *end)
 	return EXIT_OK;
 }
 
+/*
+ * What colours a page in the picture: its kind, its first mapper ("pid (comm)"), or its movability: its
+ * pageblock's migratetype where the module pinned it, and "unmovable pages" for kernel memory (slab, page
+ * tables, reserved), which no pageblock type makes movable.
+ */
+static const char *svg_key(const struct report *r, const char *colour_by)
+{
+	static char owner[48];
+
+	if (!strcmp(colour_by, "owner")) {
+		owner[0] = '\0';
+		if (r->nr_maps)
+			snprintf(owner, sizeof(owner), "%ld (%.16s)", r->maps[0].pid, r->maps[0].comm);
+		return owner;
+	}
+	if (!strcmp(colour_by, "movability")) {
+		if (r->hold.known && strcmp(r->hold.pageblock, "unknown"))
+			return r->hold.pageblock;
+		return strcmp(r->kind, "unused") ? "unmovable pages" : "";
+	}
+	return r->kind;
+}
+
 enum range_output { OUT_LINES, OUT_JSON, OUT_JSON_LINES };
 
 int cmd_range(int argc, char **argv)
@@ -276,7 +300,8 @@ int cmd_range(int argc, char **argv)
 	char *doc = NULL;
 	size_t doc_len = 0;
 	uint64_t start = 0, end = 0, node = 0, block = 0;
-	bool by_node = false, by_block = false, summary = false, tty, by_owner = false;
+	bool by_node = false, by_block = false, summary = false, tty;
+	const char *colour_by = "kind";
 	const char *svg_file = NULL;
 	struct svg_map map = { 0 };
 	const char *why;
@@ -302,9 +327,9 @@ int cmd_range(int argc, char **argv)
 			svg_file = optarg;
 			break;
 		case 'C':
-			if (strcmp(optarg, "kind") && strcmp(optarg, "owner"))
-				return fail(EXIT_USAGE, "bad colour '%s': kind or owner", optarg);
-			by_owner = !strcmp(optarg, "owner");
+			if (strcmp(optarg, "kind") && strcmp(optarg, "owner") && strcmp(optarg, "movability"))
+				return fail(EXIT_USAGE, "bad colour '%s': kind, owner or movability", optarg);
+			colour_by = optarg;
 			break;
 		case 'j':
 			output = OUT_JSON;
@@ -338,7 +363,7 @@ int cmd_range(int argc, char **argv)
 		if (rc)
 			return rc;
 	}
-	if (svg_file && svg_map_init(&map, start, end, by_owner)) {
+	if (svg_file && svg_map_init(&map, start, end, colour_by)) {
 		svg_map_free(&map);
 		return fail(EXIT_FAILURE_, "out of memory");
 	}
@@ -374,11 +399,7 @@ int cmd_range(int argc, char **argv)
 			continue;
 		}
 		if (svg_file) {
-			char owner[48] = "";
-
-			if (by_owner && r.nr_maps)
-				snprintf(owner, sizeof(owner), "%ld (%.16s)", r.maps[0].pid, r.maps[0].comm);
-			svg_map_add(&map, r.pfn, by_owner ? owner : r.kind);
+			svg_map_add(&map, r.pfn, svg_key(&r, colour_by));
 		}
 		if (count_page(&t, &r)) {
 			report_free(&r);
@@ -393,7 +414,7 @@ int cmd_range(int argc, char **argv)
 			report_write_json(&j, &r);
 		}
 		report_free(&r);
-		if (tty && rr.reported % 4096 == 0)
+		if (tty)
 			probe_range_progress(&rr, false);
 	}
 	if (tty)

@@ -21,14 +21,14 @@ static const char *const palette[] = {
 	"#661100", "#6699cc", "#aa4466", "#4477aa", "#228833", "#ccbb44", "#ee6677", "#66ccee", "#bbbbbb",
 };
 
-int svg_map_init(struct svg_map *m, uint64_t start, uint64_t end, bool by_owner)
+int svg_map_init(struct svg_map *m, uint64_t start, uint64_t end, const char *colour_by)
 {
 	uint64_t span = end - start;
 
 	memset(m, 0, sizeof(*m));
 	m->start = start;
 	m->end = end;
-	m->by_owner = by_owner;
+	m->colour_by = colour_by;
 	m->pages_per_cell = PAGEBLOCK;
 	while ((span + m->pages_per_cell - 1) / m->pages_per_cell > SVG_MAX_CELLS)
 		m->pages_per_cell *= 2;
@@ -88,7 +88,7 @@ void svg_map_write(const struct svg_map *m, const char *title, FILE *out)
 	xml_text(title, out);
 	fprintf(out, " (one cell: %" PRIu64 " pages, %" PRIu64 " KiB; colour: the %s most of its pages in use "
 		"have; white: free or a hole)</text>\n", m->pages_per_cell, m->pages_per_cell * 4,
-		m->by_owner ? "owner" : "kind");
+		m->colour_by);
 	for (size_t c = 0; c < m->nr_cells; c++) {
 		size_t best = SVG_MAX_KEYS;
 		uint32_t most = m->count[c][SVG_MAX_KEYS];

@@ -2372,6 +2372,39 @@ static void scenario_vaddr(void)
  * 8 shmem pages one child touched, and 8 anonymous pages made private again by writing them after the fork.
  * The pages shared with each process are what pagemap_owners() finds; the runs are those three.
  */
+/*
+ * pid over a THP shared with a child by fork: one run of 512 anon pages shared with the child, and the
+ * child's 512 pages, as its pagemap gives them (the same PFNs at the same addresses).
+ */
+static void scenario_pid_thp(void)
+{
+	char *raw = map_anon(2 * HPAGE), *thp = (char *)(((unsigned long)raw + HPAGE - 1) & ~(HPAGE - 1)), cmd[1024];
+	struct child c;
+	int same = 0;
+
+	madvise(thp, HPAGE, MADV_HUGEPAGE);
+	fill(thp, HPAGE, 73);
+	if (!(kpageflags(pfn_of(getpid(), thp)) & (1ULL << KPF_THP))) {
+		skip("pid of a THP: no transparent huge page was allocated");
+		munmap(raw, 2 * HPAGE);
+		return;
+	}
+	touch_len = 0;
+	child_start(&c, touch_step, NULL);
+	for (int i = 0; i < 512; i++)
+		same += pfn_of(c.pid, thp + i * PAGE) == pfn_of(getpid(), thp + i * PAGE);
+	snprintf(cmd, sizeof(cmd), "rmapctl pid %d --range 0x%lx-0x%lx --json > /tmp/pidthp.json && "
+		 "jq -e '.present == 512 and .shared == 512 and (.runs | length) == 1 and .runs[0].pages == 512 and "
+		 ".runs[0].kind == \"anon\" and [.runs[0].shared_with[].pid] == [%d] and (.sharers | length) == 1 and "
+		 ".sharers[0].pid == %d and .sharers[0].pages == %d and .sharers[0].anon == %d' /tmp/pidthp.json "
+		 "> /dev/null || { head -c 800 /tmp/pidthp.json; echo; exit 1; }", getpid(), (unsigned long)thp,
+		 (unsigned long)thp + HPAGE, c.pid, c.pid, same, same);
+	result(same == 512 && system(cmd) == 0, "pid of a THP shared by fork: one run of 512 anon pages shared with "
+	       "the child, its 512 pages as its pagemap gives them (%d the same)", same);
+	child_stop(&c);
+	munmap(raw, 2 * HPAGE);
+}
+
 static void scenario_pid(void)
 {
 	char *arena = mmap(NULL, 32 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), cmd[1024];
@@ -3263,6 +3296,7 @@ static const struct scenario {
 	{ "range-all", "entry", scenario_range_all },
 	{ "vaddr", "entry", scenario_vaddr },
 	{ "pid", "entry", scenario_pid },
+	{ "pid-thp", "entry", scenario_pid_thp },
 	{ "explain-pin", "explain", scenario_explain_pin },
 	{ "explain-pin-thp", "explain", scenario_explain_pin_thp },
 	{ "explain-mlock", "explain", scenario_explain_mlock },

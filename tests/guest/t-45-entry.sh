@@ -48,7 +48,7 @@ if [ -n "$block" ]; then
 		fail "range --block $block --json" "exit $rc"
 	# the picture: a cell per pageblock of the block, and a legend
 	cells=$(( $(printf %d 0x$(cat /sys/devices/system/memory/block_size_bytes)) / 4096 / 512 ))
-	for color in kind owner; do
+	for color in kind owner movability; do
 		rmapctl range --block "$block" --summary --svg /tmp/b.svg --color $color >/dev/null &&
 			head -1 /tmp/b.svg | grep -q '^<?xml' && tail -1 /tmp/b.svg | grep -q '^</svg>$' &&
 			[ "$(grep -c '^<rect .*<title>pfn' /tmp/b.svg)" -eq "$cells" ] &&

@@ -30,7 +30,7 @@ int main(int argc, char **argv)
 	FILE *f;
 
 	/* 4 pageblocks: the first mostly anon, the second one slab page, the last two empty */
-	result("a range of 2048 PFNs is 4 cells of one pageblock", !svg_map_init(&m, 0x1000, 0x1800, false) &&
+	result("a range of 2048 PFNs is 4 cells of one pageblock", !svg_map_init(&m, 0x1000, 0x1800, "kind") &&
 	       m.nr_cells == 4 && m.pages_per_cell == 512);
 	for (int i = 0; i < 300; i++)
 		svg_map_add(&m, 0x1000 + i, "anon");
@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 	free(doc);
 	svg_map_free(&m);
 	/* all of a large machine: cells grow, never past the limit */
-	result("1 TiB of PFNs fits in SVG_MAX_CELLS cells", !svg_map_init(&m, 0, 1ULL << 28, true) &&
+	result("1 TiB of PFNs fits in SVG_MAX_CELLS cells", !svg_map_init(&m, 0, 1ULL << 28, "owner") &&
 	       m.nr_cells <= SVG_MAX_CELLS && m.pages_per_cell * m.nr_cells >= 1ULL << 28);
 	svg_map_free(&m);
 	return failed ? 1 : 0;
