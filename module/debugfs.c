@@ -5,10 +5,11 @@
  *   version  the module's version
  *   query    write a PFN (decimal, or hex with 0x), read the report back; or write "range START END" and
  *            read the reports of every PFN in [START, END) that is neither free nor a hole, then a closing
- *            range_done line. Each open file has its own query, so concurrent users never see each other's
- *            answers. The format is in README.md.
+ *            range_done line; or write "pfns P1 P2 ..." (up to RMP_LIST_MAX) and read each one's report, as a
+ *            single query gives it, then a pfns_done line. Each open file has its own query, so concurrent
+ *            users never see each other's answers. The format is in README.md.
  *
- * A range is answered as it is read, a batch of pages per read(): the work and text of one read are bounded,
+ * A range or a list is answered as it is read, a batch of pages per read(): the work and text of one read are bounded,
  * a signal ends it (the read restarts where the range was), and no lock but this file's own is held between
  * (or during) the queries of a batch.
  *
@@ -34,6 +35,16 @@
  */
 #define RMP_RANGE_BATCH 64
 #define RMP_RANGE_TEXT (1 << 20)
+/* A list request: PFNs written at once (a pagemap chunk of a process is 512), and the bytes that may take. */
+#define RMP_LIST_MAX 4096
+#define RMP_LIST_REQUEST_MAX (8 + RMP_LIST_MAX * 20)
+
+/* A list request's progress: its PFNs, the next to report. */
+struct rmp_list {
+	unsigned long *pfns;
+	unsigned int nr, next;
+	bool done;			/* the closing line is written */
+};
 
 static struct dentry *rmap_probe_dir;
 
@@ -44,8 +55,10 @@ struct rmp_query_file {
 	struct rmp_text text;
 	bool answered;
 	bool ranging;		/* a range request: text is the current batch, read up to text_off */
+	bool listing;		/* a list request: the same, over list */
 	size_t text_off;
 	struct rmp_range range;
+	struct rmp_list list;
 };
 
 static int query_open(struct inode *inode, struct file *file)
@@ -68,6 +81,7 @@ static int query_release(struct inode *inode, struct file *file)
 
 	rmp_report_free(&q->report);
 	kvfree(q->text.buf);
+	kvfree(q->list.pfns);
 	mutex_destroy(&q->lock);
 	kfree(q);
 	return 0;
@@ -142,22 +156,102 @@ static int rmp_parse_request(const char __user *ubuf, size_t count, unsigned lon
 	return 0;
 }
 
+/*
+ * "pfns P1 P2 ...": at most RMP_LIST_MAX PFNs (E2BIG beyond), each as a single query takes it (EINVAL,
+ * ERANGE beyond the physical address space), separated by single spaces, an optional newline at the end.
+ */
+static int rmp_parse_list(const char __user *ubuf, size_t count, struct rmp_list *list)
+{
+	char *buf, *s, *word;
+	unsigned long pfn;
+	int ret = 0;
+
+	if (count > RMP_LIST_REQUEST_MAX)
+		return -E2BIG;
+	buf = kvmalloc(count + 1, GFP_KERNEL);
+	list->pfns = kvmalloc_array(RMP_LIST_MAX, sizeof(*list->pfns), GFP_KERNEL);
+	list->nr = 0;
+	list->next = 0;
+	list->done = false;
+	if (!buf || !list->pfns) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (copy_from_user(buf, ubuf, count)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	buf[count] = '\0';
+	if (memchr(buf, '\0', count)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	s = strim(buf);
+	if (strncmp(s, "pfns ", 5))
+		ret = -EINVAL;	/* "pfns" and nothing after it */
+	s += 5;
+	while (!ret && (word = strsep(&s, " "))) {
+		if (list->nr == RMP_LIST_MAX)
+			ret = -E2BIG;
+		else
+			ret = rmp_parse_number(word, &pfn);
+		if (!ret && pfn >= rmp_pfn_limit())
+			ret = -ERANGE;
+		if (!ret)
+			list->pfns[list->nr++] = pfn;
+	}
+out:
+	kvfree(buf);
+	if (ret) {
+		kvfree(list->pfns);
+		list->pfns = NULL;
+		list->nr = 0;
+	}
+	return ret;
+}
+
+/* Is this write a list request? Its first bytes say. */
+static bool rmp_is_list(const char __user *ubuf, size_t count)
+{
+	char head[5];
+
+	return count > sizeof(head) && !copy_from_user(head, ubuf, sizeof(head)) && !memcmp(head, "pfns ", 5);
+}
+
 static ssize_t query_write(struct file *file, const char __user *ubuf, size_t count, loff_t *ppos)
 {
 	struct rmp_query_file *q = file->private_data;
+	struct rmp_list list = { 0 };
 	struct rmp_range range;
-	unsigned long pfn;
-	bool is_range;
+	unsigned long pfn = 0;
+	bool is_range = false, is_list = rmp_is_list(ubuf, count);
 	int ret;
 
-	ret = rmp_parse_request(ubuf, count, &pfn, &range, &is_range);
+	/* parsed (and the list allocated) before the lock: nothing here waits for another writer */
+	if (is_list)
+		ret = rmp_parse_list(ubuf, count, &list);
+	else
+		ret = rmp_parse_request(ubuf, count, &pfn, &range, &is_range);
 	if (ret)
 		return ret;
 	/* killable: another writer on this file may be in a long KSM search */
-	if (mutex_lock_killable(&q->lock))
+	if (mutex_lock_killable(&q->lock)) {
+		kvfree(list.pfns);
 		return -EINTR;
+	}
 	q->answered = false;
 	q->ranging = false;
+	q->listing = false;
+	kvfree(q->list.pfns);
+	q->list = list;
+	if (is_list) {
+		/* answered as it is read */
+		q->listing = true;
+		q->text.len = 0;
+		q->text_off = 0;
+		mutex_unlock(&q->lock);
+		return count;
+	}
 	if (is_range) {
 		/* answered as it is read */
 		q->range = range;
@@ -183,6 +277,54 @@ static ssize_t query_write(struct file *file, const char __user *ubuf, size_t co
 }
 
 /*
+ * @pfn's report into the batch (@reports already in it), or its error line: 0 when one was added. -ENXIO
+ * (no online memory) with @hole_ok is left to the caller. Otherwise an error ends the batch: with reports in
+ * it, -EINTR or no memory for this one means "read the batch first, then ask this PFN again"; alone, a report
+ * too big for memory becomes its error line, so that no PFN is asked forever.
+ */
+static int rmp_batch_add(struct rmp_query_file *q, unsigned long pfn, unsigned int reports, bool hole_ok)
+{
+	size_t before = q->text.len;
+	int ret = rmp_query(pfn, &q->report);
+
+	if ((ret == -ENXIO && hole_ok) || ret == -EINTR || (ret == -ENOMEM && reports))
+		return ret;
+	if (ret)	/* E2BIG, ENXIO in a list, or no memory for this page's answer alone: said, and passed */
+		rmp_format_error(&q->text, pfn, ret);
+	else
+		rmp_format(&q->text, &q->report);
+	ret = q->text.err;
+	if (!ret)
+		return 0;
+	q->text.len = before;
+	q->text.err = 0;
+	if (reports)
+		return ret;
+	/* no room for this page's report alone: say so, and go on rather than ask it forever */
+	rmp_format_error(&q->text, pfn, ret);
+	ret = q->text.err;
+	if (ret) {
+		q->text.len = before;
+		q->text.err = 0;
+	}
+	return ret;
+}
+
+/* Start a batch: empty text, nothing read of it. */
+static void rmp_batch_start(struct rmp_query_file *q)
+{
+	q->text.len = 0;
+	q->text.err = 0;
+	q->text_off = 0;
+}
+
+/* Is the batch full: RMP_RANGE_BATCH reports or RMP_RANGE_TEXT of text? */
+static bool rmp_batch_full(struct rmp_query_file *q, unsigned int reports)
+{
+	return reports >= RMP_RANGE_BATCH || q->text.len >= RMP_RANGE_TEXT;
+}
+
+/*
  * The range's next batch into q->text: up to RMP_RANGE_BATCH reports, and at its end the closing line. Holes
  * and free blocks in between are skipped without a report, however many (each step is cheap and rescheduled).
  * A report is added whole or not at all: on an error the batch so far is read first, and the PFN that failed
@@ -197,10 +339,8 @@ static int rmp_range_fill(struct rmp_query_file *q)
 	bool hole;
 	int ret = 0;
 
-	q->text.len = 0;
-	q->text.err = 0;
-	q->text_off = 0;
-	while (range->next < range->end && reports < RMP_RANGE_BATCH && q->text.len < RMP_RANGE_TEXT) {
+	rmp_batch_start(q);
+	while (range->next < range->end && !rmp_batch_full(q, reports)) {
 		cond_resched();
 		/* any signal: the batch so far is read, or the read restarts (the range resumes where it was) */
 		if (signal_pending(current)) {
@@ -216,35 +356,15 @@ static int rmp_range_fill(struct rmp_query_file *q)
 			range->next += skip;
 			continue;
 		}
-		ret = rmp_query(range->next, &q->report);
+		ret = rmp_batch_add(q, range->next, reports, true);
 		if (ret == -ENXIO) {
 			range->holes++;	/* offlined since the look */
 			range->next++;
 			ret = 0;
 			continue;
 		}
-		if (ret == -EINTR || (ret == -ENOMEM && reports))
+		if (ret)
 			break;	/* read what there is; this page again on the next read */
-		before = q->text.len;
-		if (ret)	/* E2BIG, or no memory for this page's answer alone: said, and passed */
-			rmp_format_error(&q->text, range->next, ret);
-		else
-			rmp_format(&q->text, &q->report);
-		ret = q->text.err;
-		if (ret) {
-			q->text.len = before;
-			q->text.err = 0;
-			if (reports)
-				break;	/* read what there is; this page again on the next read */
-			/* no room for this page's report alone: say so, and go on rather than ask it forever */
-			rmp_format_error(&q->text, range->next, ret);
-			ret = q->text.err;
-			if (ret) {
-				q->text.len = before;
-				q->text.err = 0;
-				break;
-			}
-		}
 		range->reported++;
 		range->next++;
 		reports++;
@@ -263,16 +383,54 @@ static int rmp_range_fill(struct rmp_query_file *q)
 	return q->text.len ? 0 : ret;
 }
 
-/* A range's answer: the rest of the current batch, or the next one; 0 (end of file) after the closing line. */
-static ssize_t rmp_range_read(struct rmp_query_file *q, char __user *ubuf, size_t count)
+/* The list's next batch into q->text, as a range's, every PFN reported as a single query reports it. */
+static int rmp_list_fill(struct rmp_query_file *q)
+{
+	struct rmp_list *list = &q->list;
+	unsigned int reports = 0;
+	size_t before;
+	int ret = 0;
+
+	rmp_batch_start(q);
+	while (list->next < list->nr && !rmp_batch_full(q, reports)) {
+		cond_resched();
+		if (signal_pending(current)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		ret = rmp_batch_add(q, list->pfns[list->next], reports, false);
+		if (ret)
+			break;	/* read what there is; this PFN again on the next read */
+		list->next++;
+		reports++;
+	}
+	if (!ret && list->next >= list->nr && !list->done) {
+		before = q->text.len;
+		rmp_format_list_done(&q->text, list->nr);
+		ret = q->text.err;
+		if (ret) {
+			q->text.len = before;
+			q->text.err = 0;
+		} else {
+			list->done = true;
+		}
+	}
+	return q->text.len ? 0 : ret;
+}
+
+/*
+ * A range's or a list's answer: the rest of the current batch, or the next one; 0 (end of file) after the
+ * closing line.
+ */
+static ssize_t rmp_batch_read(struct rmp_query_file *q, char __user *ubuf, size_t count)
 {
 	size_t n;
 	int ret;
 
 	if (q->text_off == q->text.len) {
-		if (q->range.done)
+		if (q->ranging ? q->range.done : q->list.done)
 			return 0;
-		ret = rmp_range_fill(q);
+		ret = q->ranging ? rmp_range_fill(q) : rmp_list_fill(q);
 		if (ret)
 			return ret;
 	}
@@ -298,8 +456,8 @@ static ssize_t query_read(struct file *file, char __user *ubuf, size_t count, lo
 
 	if (mutex_lock_killable(&q->lock))
 		return -EINTR;
-	if (q->ranging)
-		ret = rmp_range_read(q, ubuf, count);
+	if (q->ranging || q->listing)
+		ret = rmp_batch_read(q, ubuf, count);
 	else if (q->answered)
 		ret = simple_read_from_buffer(ubuf, count, ppos, q->text.buf, q->text.len);
 	else

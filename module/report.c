@@ -111,6 +111,12 @@ void rmp_format_error(struct rmp_text *t, unsigned long pfn, int err)
 	rmp_printf(t, "error pfn=0x%lx errno=%d\n", pfn, -err);
 }
 
+/* The last line of a list's answer: how many PFNs it had (each has its report or error line). */
+void rmp_format_list_done(struct rmp_text *t, unsigned int count)
+{
+	rmp_printf(t, "pfns_done count=%u\n", count);
+}
+
 /* The last line of a range's answer: what became of each of its PFNs. */
 void rmp_format_range_done(struct rmp_text *t, const struct rmp_range *range)
 {

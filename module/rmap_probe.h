@@ -118,6 +118,7 @@ struct rmp_range {
 
 void rmp_format_error(struct rmp_text *t, unsigned long pfn, int err);
 void rmp_format_range_done(struct rmp_text *t, const struct rmp_range *range);
+void rmp_format_list_done(struct rmp_text *t, unsigned int count);
 
 /* range.c: PFNs not worth a report (holes, free blocks), skipped a block at a time */
 unsigned long rmp_range_skip(unsigned long pfn, unsigned long end, bool *hole);

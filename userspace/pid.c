@@ -184,51 +184,39 @@ static void others(const struct report *r, long self, struct sharers *with, stru
 }
 
 /* One present page at @vaddr, frame @pfn, into the runs and the totals; an exit code. */
-static int add_page(struct pid_state *st, uint64_t vaddr, uint64_t pfn)
+/*
+ * The present page at @vaddr: @r is its report, or NULL for a page /proc/kpagecount says is mapped once (by
+ * this process: its kind does not matter to a run of private pages).
+ */
+static int add_page(struct pid_state *st, uint64_t vaddr, const struct report *r)
 {
 	struct sharers with = { 0 };
 	struct proc_name *all = NULL;
-	char kind[32] = "anon", arg[32];
-	uint64_t count = 0;
-	struct report r;
+	char kind[32] = "-";
 	size_t nall = 0;
 	bool mine = false;
-	int rc;
 
 	st->present++;
-	if (pread(st->kpagecount_fd, &count, 8, (off_t)(pfn * 8)) != 8)
-		count = 2;	/* unknown: ask */
-	if (count > 1) {
-		snprintf(arg, sizeof(arg), "0x%llx", (unsigned long long)pfn);
-		rc = probe_query(pfn, arg, &r);
-		if (rc)
-			return rc;
+	if (r) {
 		/* the page can be freed and reused between pagemap and the query: ours only if it maps us there */
-		for (size_t i = 0; i < r.nr_maps && !mine; i++)
-			mine = r.maps[i].pid == st->pid && r.maps[i].vaddr == vaddr;
+		for (size_t i = 0; i < r->nr_maps && !mine; i++)
+			mine = r->maps[i].pid == st->pid && r->maps[i].vaddr == vaddr;
 		if (!mine) {
-			report_free(&r);
 			st->changed++;
 			st->present--;
 			return EXIT_OK;
 		}
-		snprintf(kind, sizeof(kind), "%s", r.kind);
-		all = calloc(r.nr_maps + 1, sizeof(*all));
-		if (!all) {
-			report_free(&r);
+		snprintf(kind, sizeof(kind), "%s", r->kind);
+		all = calloc(r->nr_maps + 1, sizeof(*all));
+		if (!all)
 			return fail(EXIT_FAILURE_, "out of memory");
-		}
-		others(&r, st->pid, &with, all, &nall);
-		report_free(&r);
+		others(r, st->pid, &with, all, &nall);
 		for (size_t i = 0; i < nall; i++)
 			if (total_add(st, &all[i], kind)) {
 				free(all);
 				return fail(EXIT_FAILURE_, "out of memory");
 			}
 		free(all);
-	} else {
-		/* mapped once, by this process: its kind does not matter to a run of private pages */
-		snprintf(kind, sizeof(kind), "-");
 	}
 	if (with.n)
 		st->shared++;
@@ -320,11 +308,87 @@ static int parse_vrange(const char *s, uint64_t *start, uint64_t *end)
 }
 
 /* Every vma of the process within [@lo, @hi), page by page through pagemap; an exit code. */
+/* A chunk of pagemap: its present pages, and the reports of those mapped more than once. */
+#define CHUNK 512
+
+struct chunk {
+	uint64_t vaddr[CHUNK], pfn[CHUNK];
+	struct report report[CHUNK];
+	bool asked[CHUNK], changed[CHUNK];
+	size_t n;
+};
+
+/*
+ * Ask the module about the chunk's pages that /proc/kpagecount says are mapped more than once, in one list
+ * request (a single query each would cost three system calls a page); an exit code.
+ */
+static int chunk_ask(struct pid_state *st, struct chunk *c)
+{
+	uint64_t pfns[CHUNK];
+	size_t idx[CHUNK], nq = 0, k = 0;
+	struct range_reader rr;
+	struct report r;
+	int rc, err;
+
+	for (size_t i = 0; i < c->n; i++) {
+		uint64_t count = 0;
+
+		c->asked[i] = c->changed[i] = false;
+		if (pread(st->kpagecount_fd, &count, 8, (off_t)(c->pfn[i] * 8)) != 8)
+			count = 2;	/* unknown: ask */
+		if (count > 1) {
+			idx[nq] = i;
+			pfns[nq++] = c->pfn[i];
+		}
+	}
+	if (!nq)
+		return EXIT_OK;
+	rc = probe_list_open(&rr, pfns, nq);
+	if (rc)
+		return rc;
+	while ((rc = probe_range_next(&rr, &r, &err)) > 0 && k < nq) {
+		size_t i = idx[k++];
+
+		if (err == ENXIO) {
+			c->changed[i] = true;	/* offlined since pagemap: not ours to count */
+		} else if (err) {
+			rc = -fail(EXIT_FAILURE_, "pfn 0x%llx: %s", (unsigned long long)r.pfn, strerror(err));
+			break;
+		} else {
+			c->report[i] = r;
+			c->asked[i] = true;
+		}
+	}
+	probe_range_close(&rr);
+	if (rc < 0)
+		return -rc;
+	if (k != nq)
+		return fail(EXIT_FAILURE_, "the module answered %zu of %zu PFNs", k, nq);
+	return EXIT_OK;
+}
+
+/* Count the chunk's pages in order, then free its reports; an exit code. */
+static int chunk_add(struct pid_state *st, struct chunk *c, int rc)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		if (!rc && c->changed[i])
+			st->changed++;
+		else if (!rc)
+			rc = add_page(st, c->vaddr[i], c->asked[i] ? &c->report[i] : NULL);
+		if (c->asked[i])
+			report_free(&c->report[i]);
+		c->asked[i] = false;
+	}
+	c->n = 0;
+	return rc;
+}
+
 static int walk_process(struct pid_state *st, int pagemap, uint64_t lo, uint64_t hi)
 {
+	static struct chunk c;
 	char path[64], line[512];
 	unsigned long long start, end;
-	uint64_t buf[512];
+	uint64_t buf[CHUNK];
 	int rc = EXIT_OK;
 	FILE *maps;
 
@@ -343,20 +407,24 @@ static int walk_process(struct pid_state *st, int pagemap, uint64_t lo, uint64_t
 			size_t n = (end - va + PAGE_SIZE_ - 1) / PAGE_SIZE_;
 			ssize_t got;
 
-			if (n > 512)
-				n = 512;
+			if (n > CHUNK)
+				n = CHUNK;
 			got = pread(pagemap, buf, n * 8, (off_t)(va / PAGE_SIZE_ * 8));
 			if (got <= 0)
 				break;
+			c.n = 0;
 			for (size_t i = 0; i < (size_t)got / 8 && !rc; i++, va += PAGE_SIZE_) {
 				if (!(buf[i] & PM_PRESENT))
 					continue;
 				if (!(buf[i] & PM_PFN_MASK))
 					rc = fail(EXIT_PERMISSION, "/proc/%ld/pagemap hides PFNs: CAP_SYS_ADMIN needed",
 						  st->pid);
-				else
-					rc = add_page(st, va, buf[i] & PM_PFN_MASK);
+				c.vaddr[c.n] = va;
+				c.pfn[c.n++] = buf[i] & PM_PFN_MASK;
 			}
+			if (!rc)
+				rc = chunk_ask(st, &c);
+			rc = chunk_add(st, &c, rc);
 		}
 	}
 	fclose(maps);

@@ -210,6 +210,44 @@ int probe_range_open(struct range_reader *rr, uint64_t start, uint64_t end)
 	return EXIT_OK;
 }
 
+int probe_list_open(struct range_reader *rr, const uint64_t *pfns, size_t n)
+{
+	size_t cap = 8 + n * 20, len;
+	char *req;
+	int err;
+
+	if (!n || n > PROBE_LIST_MAX)
+		return fail(EXIT_FAILURE_, "a list of %zu PFNs: 1 to %d", n, PROBE_LIST_MAX);
+	req = malloc(cap);
+	memset(rr, 0, sizeof(*rr));
+	if (!req)
+		return fail(EXIT_FAILURE_, "out of memory");
+	len = (size_t)snprintf(req, cap, "pfns");
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(req + len, cap - len, " 0x%llx", (unsigned long long)pfns[i]);
+	req[len++] = '\n';
+	rr->fd = open_probe_file("query", O_RDWR);
+	rr->start = rr->next = pfns[0];
+	rr->end = n;
+	if (write(rr->fd, req, len) < 0) {
+		err = errno;
+		free(req);
+		close(rr->fd);
+		if (err == EINVAL)
+			return fail(EXIT_FAILURE_, "the module does not take lists of PFNs (older than rmapctl?)");
+		return fail(err == ERANGE ? EXIT_BAD_PFN : EXIT_FAILURE_, "list request of %zu PFNs failed: %s", n,
+			    strerror(err));
+	}
+	free(req);
+	rr->cap = 1 << 16;
+	rr->buf = malloc(rr->cap);
+	if (!rr->buf) {
+		close(rr->fd);
+		return fail(EXIT_FAILURE_, "out of memory");
+	}
+	return EXIT_OK;
+}
+
 /* The length of the first whole group in the buffer (a page..end report, an error or the closing line), or 0. */
 static size_t group_length(const char *buf, size_t len)
 {
@@ -280,6 +318,10 @@ int probe_range_next(struct range_reader *rr, struct report *r, int *err)
 		rr->free = d;
 		rr->holes = e;
 		rr->next = rr->end;
+		rr->done = true;
+		rc = 0;
+	} else if (sscanf(group, "pfns_done count=%llu", &a) == 1) {
+		rr->reported = a;
 		rr->done = true;
 		rc = 0;
 	} else if (sscanf(group, "error pfn=%llx errno=%d", &pfn, &errnum) == 2) {

@@ -38,6 +38,12 @@ struct range_reader {
 /* Ask for [@start, @end); an exit code. */
 int probe_range_open(struct range_reader *rr, uint64_t start, uint64_t end);
 /*
+ * Ask for the @n PFNs of @pfns (at most PROBE_LIST_MAX), each reported in turn as a single query reports it
+ * (or its error), read with probe_range_next(); an exit code.
+ */
+#define PROBE_LIST_MAX 4096
+int probe_list_open(struct range_reader *rr, const uint64_t *pfns, size_t n);
+/*
  * The range's next page: 1 with @r filled (to report_free()), or with *@err set to the module's errno for a
  * page it could not report (@r then has only its pfn); 0 after the closing line; or -(exit code).
  */

@@ -2057,6 +2057,64 @@ static size_t add_pfns(uint64_t *pfns, size_t k, const char *p, size_t n)
  * and a THP (head, tail 5, last page), all asked in one range request spanning them, each also asked alone;
  * the two answers (kind, mapcount, verdict, every (pid, vaddr)) must be equal.
  */
+/*
+ * The module's list request over @pfns (and one PFN with no memory): one group per PFN in the order written,
+ * each the kind and mapcount its single query gives (the answers of the same pages must agree), the hole an
+ * error line (ENXIO), then pfns_done with the count.
+ */
+static void list_matches_single(const uint64_t *pfns, size_t k)
+{
+	size_t cap = 1 << 20, len = 0, n = 0, groups = 0, agree = 0;
+	char *req = malloc(16 + (k + 1) * 24), *out = malloc(cap), *line, *save;
+	uint64_t hole = 1ULL << 33;	/* 32 TiB: below x86-64's 46-bit physical limit, above any guest's memory */
+	bool order = true, error_line = false, done = false;
+	int fd = open(QUERY, O_RDWR);
+	ssize_t got;
+
+	n = (size_t)sprintf(req, "pfns");
+	for (size_t i = 0; i < k; i++)
+		n += (size_t)sprintf(req + n, " 0x%llx", (unsigned long long)pfns[i]);
+	n += (size_t)sprintf(req + n, " 0x%llx\n", (unsigned long long)hole);
+	if (fd < 0 || write(fd, req, n) != (ssize_t)n) {
+		result(false, "list request: written (%s)", strerror(errno));
+		goto out;
+	}
+	while (len < cap - 1 && (got = read(fd, out + len, cap - 1 - len)) > 0)
+		len += (size_t)got;
+	out[len] = '\0';
+	for (line = strtok_r(out, "\n", &save), n = 0; line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long pfn, count;
+		char kind[32], want[256], *single;
+		long mapcount;
+		int rc;
+
+		if (sscanf(line, "page pfn=%llx head_pfn=%*s order=%*s kind=%31s node=%*s zone=%*s refcount=%*s "
+			   "mapcount=%ld", &pfn, kind, &mapcount) == 3) {
+			order &= n < k && pfn == pfns[n];
+			snprintf(want, sizeof(want), "pfn 0x%llx --json", pfn);
+			single = rmapctl_output(want, &rc);
+			snprintf(want, sizeof(want), "\"kind\":\"%s\"", kind);
+			agree += single && strstr(single, want) && json_u64(single, "mapcount") == (uint64_t)mapcount;
+			free(single);
+			groups++;
+			n++;
+		} else if (sscanf(line, "error pfn=%llx errno=%*d", &pfn) == 1) {
+			error_line = pfn == hole && strstr(line, "errno=6") && n == k;
+			n++;
+		} else if (sscanf(line, "pfns_done count=%llu", &count) == 1) {
+			done = count == k + 1;
+		}
+	}
+	result(groups == k && order && agree == k && error_line && done,
+	       "list request of %zu PFNs and a hole: %zu reports in the order written, %zu as their single queries "
+	       "(kind, mapcount), the hole an ENXIO error line, pfns_done", k, groups, agree);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(req);
+	free(out);
+}
+
 static void scenario_range_batch(void)
 {
 	static uint64_t pfns[RANGE_ANON + RANGE_SHM + 3];
@@ -2111,6 +2169,7 @@ static void scenario_range_batch(void)
 	       "request of %llu PFNs answer as their single queries do", k, (unsigned long long)(hi + 1 - lo));
 	if (rc)
 		(void)!system("diff /tmp/range.batch /tmp/range.single | head -20; tail -c 300 " RANGE_OUT);
+	list_matches_single(pfns, k);
 	child_stop(&c);
 	munmap(anon, RANGE_ANON * PAGE);
 	munmap(raw, 2 * HPAGE);

@@ -38,6 +38,19 @@ if printf 'range 5 5' | dd of=/sys/kernel/debug/rmap_probe/query 2>/dev/null; th
 else
 	pass "module: an empty range is refused (EINVAL)"
 fi
+# a list request it refuses: no PFN, an empty word, more than 4096 PFNs (E2BIG), beyond the address space
+for bad in 'pfns ' 'pfns 1  2' 'pfns 1 0x' 'pfns 0x10000000000000'; do
+	if printf '%s' "$bad" | dd of=/sys/kernel/debug/rmap_probe/query 2>/dev/null; then
+		fail "module: the list request '$bad' is refused"
+	else
+		pass "module: the list request '$bad' is refused"
+	fi
+done
+# (from a file, which dd reads in one piece, so that it is one write)
+{ printf 'pfns'; seq 4097 | sed 's/^/ /' | tr -d '\n'; } >/tmp/list.req
+dd if=/tmp/list.req of=/sys/kernel/debug/rmap_probe/query bs=1M 2>/tmp/dd.err
+grep -q 'Argument list too long' /tmp/dd.err && pass "module: a list of 4097 PFNs is refused (E2BIG)" ||
+	{ cat /tmp/dd.err; fail "module: a list of 4097 PFNs is refused (E2BIG)"; }
 block=$(ls -d /sys/devices/system/memory/memory* 2>/dev/null | sed 's/.*memory//' | sort -n | tail -1)
 if [ -n "$block" ]; then
 	rmapctl range --block "$block" --json >/tmp/rb.out
