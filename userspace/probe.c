@@ -180,6 +180,18 @@ int probe_query(uint64_t pfn, const char *arg, struct report *r)
 }
 
 
+/* The reader's buffer, once the request is written; an exit code (the file closed on failure). */
+static int reader_buffer(struct range_reader *rr)
+{
+	rr->cap = 1 << 16;
+	rr->buf = malloc(rr->cap);
+	if (!rr->buf) {
+		close(rr->fd);
+		return fail(EXIT_FAILURE_, "out of memory");
+	}
+	return EXIT_OK;
+}
+
 int probe_range_open(struct range_reader *rr, uint64_t start, uint64_t end)
 {
 	char req[64];
@@ -201,13 +213,7 @@ int probe_range_open(struct range_reader *rr, uint64_t start, uint64_t end)
 				    strerror(err));
 		return fail(EXIT_FAILURE_, "range request failed: %s", strerror(err));
 	}
-	rr->cap = 1 << 16;
-	rr->buf = malloc(rr->cap);
-	if (!rr->buf) {
-		close(rr->fd);
-		return fail(EXIT_FAILURE_, "out of memory");
-	}
-	return EXIT_OK;
+	return reader_buffer(rr);
 }
 
 int probe_list_open(struct range_reader *rr, const uint64_t *pfns, size_t n)
@@ -239,13 +245,7 @@ int probe_list_open(struct range_reader *rr, const uint64_t *pfns, size_t n)
 			    strerror(err));
 	}
 	free(req);
-	rr->cap = 1 << 16;
-	rr->buf = malloc(rr->cap);
-	if (!rr->buf) {
-		close(rr->fd);
-		return fail(EXIT_FAILURE_, "out of memory");
-	}
-	return EXIT_OK;
+	return reader_buffer(rr);
 }
 
 /* The length of the first whole group in the buffer (a page..end report, an error or the closing line), or 0. */

@@ -3076,6 +3076,16 @@ static void explain_block_of_pin(uint64_t pfn)
  * leaves it where it is; a page beside it that nothing pins is predicted to move, and moves. Unregistered,
  * the pinned page is predicted to move, and moves.
  */
+/* explain-pin given up half-way: the recorder stopped, and the tracer if it runs. */
+static void explain_pin_abandon(bool tracing)
+{
+	system("rmapctl record stop > /dev/null 2>&1");
+	if (tracing) {
+		kill(tracer, SIGTERM);
+		waitpid(tracer, NULL, 0);
+	}
+}
+
 static void scenario_explain_pin(void)
 {
 	char *p = map_anon(3 * PAGE), *pinned = p, *free_ = p + PAGE, *scratch = p + 2 * PAGE;
@@ -3102,20 +3112,12 @@ static void scenario_explain_pin(void)
 	ring = io_uring_setup_(4, &params);
 	if (ring < 0) {
 		skip("explain of an io_uring fixed buffer: io_uring_setup: %s", strerror(errno));
-		system("rmapctl record stop > /dev/null 2>&1");
-		if (tracing) {
-			kill(tracer, SIGTERM);
-			waitpid(tracer, NULL, 0);
-		}
+		explain_pin_abandon(tracing);
 		return;
 	}
 	if (io_uring_register_(ring, IORING_REGISTER_BUFFERS, &iov, 1)) {
 		skip("explain of an io_uring fixed buffer: IORING_REGISTER_BUFFERS: %s", strerror(errno));
-		system("rmapctl record stop > /dev/null 2>&1");
-		if (tracing) {
-			kill(tracer, SIGTERM);
-			waitpid(tracer, NULL, 0);
-		}
+		explain_pin_abandon(tracing);
 		close(ring);
 		return;
 	}
@@ -3145,11 +3147,7 @@ static void scenario_explain_pin(void)
 	explain_block_of_pin(pfn);
 	if (io_uring_register_(ring, IORING_UNREGISTER_BUFFERS, NULL, 0)) {
 		result(false, "IORING_UNREGISTER_BUFFERS: %s", strerror(errno));
-		system("rmapctl record stop > /dev/null 2>&1");
-		if (tracing) {
-			kill(tracer, SIGTERM);
-			waitpid(tracer, NULL, 0);
-		}
+		explain_pin_abandon(tracing);
 		close(ring);
 		return;
 	}
