@@ -5,13 +5,13 @@
  *   version  the module's version
  *   query    write a PFN (decimal, or hex with 0x), read the report back; or write "range START END" and
  *            read the reports of every PFN in [START, END) that is neither free nor a hole, then a closing
- *            range_done line; or write "pfns P1 P2 ..." (up to RMP_LIST_MAX) and read each one's report, as a
- *            single query gives it, then a pfns_done line. Each open file has its own query, so concurrent
- *            users never see each other's answers. The format is in README.md.
+ *            range_done line; or write "pfns P1 P2 ...\n" (up to RMP_LIST_MAX, in one write) and read each
+ *            one's report as a single query gives it, then a pfns_done line. Each open file has its own
+ *            query, so concurrent users never see each other's answers. The format is in README.md.
  *
- * A range or a list is answered as it is read, a batch of pages per read(): the work and text of one read are bounded,
- * a signal ends it (the read restarts where the range was), and no lock but this file's own is held between
- * (or during) the queries of a batch.
+ * A range or a list is answered as it is read, a batch of pages per read(): the work and text of one read
+ * are bounded, a signal ends it (the read restarts where the request was), and no lock but this file's own is
+ * held between (or during) the queries of a batch.
  *
  * Who maps which physical page is sensitive (it helps Rowhammer-style attacks), so the files are root's and
  * opening the query needs CAP_SYS_ADMIN, as /proc/<pid>/pagemap's PFNs do.
@@ -30,14 +30,18 @@
 
 #define RMP_REQUEST_MAX 64
 /*
- * Pages a range reports per read(), and the text they may take: bounded work and memory per system call (a
- * page mapped thousands of times has a long report), few enough to answer a signal soon.
+ * Pages a range or a list reports per read(), and the text they may take: bounded work and memory per system
+ * call (a page mapped thousands of times has a long report), few enough to answer a signal soon.
  */
-#define RMP_RANGE_BATCH 64
-#define RMP_RANGE_TEXT (1 << 20)
-/* A list request: PFNs written at once (a pagemap chunk of a process is 512), and the bytes that may take. */
+#define RMP_BATCH_REPORTS 64
+#define RMP_BATCH_TEXT (1 << 20)
+/*
+ * A list request: PFNs written at once (rmapctl pid sends a pagemap chunk, 512), and the bytes that may take:
+ * "pfns", and a space and up to 19 characters each (a PFN of x86-64's 46-bit physical addresses is 11
+ * decimal digits, or 0x and 9 hex digits), and the newline.
+ */
 #define RMP_LIST_MAX 4096
-#define RMP_LIST_REQUEST_MAX (8 + RMP_LIST_MAX * 20)
+#define RMP_LIST_REQUEST_MAX (4 + RMP_LIST_MAX * 20 + 1)
 
 /* A list request's progress: its PFNs, the next to report. */
 struct rmp_list {
@@ -48,14 +52,18 @@ struct rmp_list {
 
 static struct dentry *rmap_probe_dir;
 
-/* One open query file: the last answer, formatted; for a range, its batch being read and where it is. */
+/* What the last write asked for. */
+enum rmp_request { RMP_NONE, RMP_ONE, RMP_RANGE, RMP_LIST };
+
+/*
+ * One open query file: the last answer, formatted; for a range or a list, its batch being read (text, up to
+ * text_off) and where the request is.
+ */
 struct rmp_query_file {
 	struct mutex lock;	/* one request at a time per file */
 	struct rmp_report report;
 	struct rmp_text text;
-	bool answered;
-	bool ranging;		/* a range request: text is the current batch, read up to text_off */
-	bool listing;		/* a list request: the same, over list */
+	enum rmp_request request;	/* RMP_NONE: none answered yet */
 	size_t text_off;
 	struct rmp_range range;
 	struct rmp_list list;
@@ -157,19 +165,24 @@ static int rmp_parse_request(const char __user *ubuf, size_t count, unsigned lon
 }
 
 /*
- * "pfns P1 P2 ...": at most RMP_LIST_MAX PFNs (E2BIG beyond), each as a single query takes it (EINVAL,
- * ERANGE beyond the physical address space), separated by single spaces, an optional newline at the end.
+ * "pfns P1 P2 ...\n": at most RMP_LIST_MAX PFNs (E2BIG beyond), each written as a single query's (EINVAL
+ * otherwise; one with no memory gets its error line, ENXIO, as its single query would fail), separated by
+ * single spaces, and the newline: a write cut short (stdio splits what it buffers) must not pass for a list
+ * whose last PFN is cut.
  */
 static int rmp_parse_list(const char __user *ubuf, size_t count, struct rmp_list *list)
 {
 	char *buf, *s, *word;
 	unsigned long pfn;
+	size_t max;
 	int ret = 0;
 
 	if (count > RMP_LIST_REQUEST_MAX)
 		return -E2BIG;
-	buf = kvmalloc(count + 1, GFP_KERNEL);
-	list->pfns = kvmalloc_array(RMP_LIST_MAX, sizeof(*list->pfns), GFP_KERNEL);
+	/* a PFN takes two bytes at least, with its space: room for what this write can hold */
+	max = min_t(size_t, RMP_LIST_MAX + 1, count / 2);
+	buf = kvmalloc(count + 1, GFP_KERNEL_ACCOUNT);
+	list->pfns = kvmalloc_array(max, sizeof(*list->pfns), GFP_KERNEL_ACCOUNT);
 	list->nr = 0;
 	list->next = 0;
 	list->done = false;
@@ -182,21 +195,20 @@ static int rmp_parse_list(const char __user *ubuf, size_t count, struct rmp_list
 		goto out;
 	}
 	buf[count] = '\0';
-	if (memchr(buf, '\0', count)) {
+	/* what was peeked at may have changed since: this copy is checked whole */
+	if (memchr(buf, '\0', count) || buf[count - 1] != '\n' || strncmp(buf, "pfns ", 5)) {
 		ret = -EINVAL;
 		goto out;
 	}
-	s = strim(buf);
-	if (strncmp(s, "pfns ", 5))
-		ret = -EINVAL;	/* "pfns" and nothing after it */
-	s += 5;
+	buf[count - 1] = '\0';
+	s = buf + 5;
 	while (!ret && (word = strsep(&s, " "))) {
 		if (list->nr == RMP_LIST_MAX)
 			ret = -E2BIG;
+		else if (list->nr == max)
+			ret = -EINVAL;	/* more words than the bytes allow: empty ones */
 		else
 			ret = rmp_parse_number(word, &pfn);
-		if (!ret && pfn >= rmp_pfn_limit())
-			ret = -ERANGE;
 		if (!ret)
 			list->pfns[list->nr++] = pfn;
 	}
@@ -221,7 +233,7 @@ static bool rmp_is_list(const char __user *ubuf, size_t count)
 static ssize_t query_write(struct file *file, const char __user *ubuf, size_t count, loff_t *ppos)
 {
 	struct rmp_query_file *q = file->private_data;
-	struct rmp_list list = { 0 };
+	struct rmp_list list = {};
 	struct rmp_range range;
 	unsigned long pfn = 0;
 	bool is_range = false, is_list = rmp_is_list(ubuf, count);
@@ -239,14 +251,12 @@ static ssize_t query_write(struct file *file, const char __user *ubuf, size_t co
 		kvfree(list.pfns);
 		return -EINTR;
 	}
-	q->answered = false;
-	q->ranging = false;
-	q->listing = false;
+	q->request = RMP_NONE;
 	kvfree(q->list.pfns);
 	q->list = list;
 	if (is_list) {
 		/* answered as it is read */
-		q->listing = true;
+		q->request = RMP_LIST;
 		q->text.len = 0;
 		q->text_off = 0;
 		mutex_unlock(&q->lock);
@@ -255,7 +265,7 @@ static ssize_t query_write(struct file *file, const char __user *ubuf, size_t co
 	if (is_range) {
 		/* answered as it is read */
 		q->range = range;
-		q->ranging = true;
+		q->request = RMP_RANGE;
 		q->text.len = 0;
 		q->text_off = 0;
 		mutex_unlock(&q->lock);
@@ -269,7 +279,7 @@ static ssize_t query_write(struct file *file, const char __user *ubuf, size_t co
 		ret = q->text.err;
 	}
 	if (!ret) {
-		q->answered = true;
+		q->request = RMP_ONE;
 		*ppos = 0;	/* the answer is read from its start */
 	}
 	mutex_unlock(&q->lock);
@@ -318,14 +328,14 @@ static void rmp_batch_start(struct rmp_query_file *q)
 	q->text_off = 0;
 }
 
-/* Is the batch full: RMP_RANGE_BATCH reports or RMP_RANGE_TEXT of text? */
+/* Is the batch full: RMP_BATCH_REPORTS reports or RMP_BATCH_TEXT of text? */
 static bool rmp_batch_full(struct rmp_query_file *q, unsigned int reports)
 {
-	return reports >= RMP_RANGE_BATCH || q->text.len >= RMP_RANGE_TEXT;
+	return reports >= RMP_BATCH_REPORTS || q->text.len >= RMP_BATCH_TEXT;
 }
 
 /*
- * The range's next batch into q->text: up to RMP_RANGE_BATCH reports, and at its end the closing line. Holes
+ * The range's next batch into q->text: up to RMP_BATCH_REPORTS reports, and at its end the closing line. Holes
  * and free blocks in between are skipped without a report, however many (each step is cheap and rescheduled).
  * A report is added whole or not at all: on an error the batch so far is read first, and the PFN that failed
  * is asked again by the next read, which then returns the error if it persists.
@@ -428,9 +438,9 @@ static ssize_t rmp_batch_read(struct rmp_query_file *q, char __user *ubuf, size_
 	int ret;
 
 	if (q->text_off == q->text.len) {
-		if (q->ranging ? q->range.done : q->list.done)
+		if (q->request == RMP_RANGE ? q->range.done : q->list.done)
 			return 0;
-		ret = q->ranging ? rmp_range_fill(q) : rmp_list_fill(q);
+		ret = q->request == RMP_RANGE ? rmp_range_fill(q) : rmp_list_fill(q);
 		if (ret)
 			return ret;
 	}
@@ -439,7 +449,7 @@ static ssize_t rmp_batch_read(struct rmp_query_file *q, char __user *ubuf, size_
 		return -EFAULT;
 	q->text_off += n;
 	/* a batch that grew the buffer past its budget (one huge report) does not keep it for the next */
-	if (q->text_off == q->text.len && q->text.cap > 2 * RMP_RANGE_TEXT) {
+	if (q->text_off == q->text.len && q->text.cap > 2 * RMP_BATCH_TEXT) {
 		kvfree(q->text.buf);
 		q->text.buf = NULL;
 		q->text.len = 0;
@@ -456,9 +466,9 @@ static ssize_t query_read(struct file *file, char __user *ubuf, size_t count, lo
 
 	if (mutex_lock_killable(&q->lock))
 		return -EINTR;
-	if (q->ranging || q->listing)
+	if (q->request == RMP_RANGE || q->request == RMP_LIST)
 		ret = rmp_batch_read(q, ubuf, count);
-	else if (q->answered)
+	else if (q->request == RMP_ONE)
 		ret = simple_read_from_buffer(ubuf, count, ppos, q->text.buf, q->text.len);
 	else
 		ret = -ENODATA;	/* write a PFN first */

@@ -105,7 +105,10 @@ void rmp_format(struct rmp_text *t, const struct rmp_report *r)
 	rmp_printf(t, "\n");
 }
 
-/* A page of a range that has no report: the query's error (E2BIG: more mappings than a report holds). */
+/*
+ * A page of a range or a list that has no report: the query's error (E2BIG: more mappings than a report holds;
+ * ENOMEM; in a list, ENXIO: no online memory there).
+ */
 void rmp_format_error(struct rmp_text *t, unsigned long pfn, int err)
 {
 	rmp_printf(t, "error pfn=0x%lx errno=%d\n", pfn, -err);
