@@ -328,6 +328,23 @@ static void rmp_batch_start(struct rmp_query_file *q)
 	q->text_off = 0;
 }
 
+/*
+ * The closing line just formatted after @before: kept and *@done set, or taken back for the next read when
+ * there was no memory for it.
+ */
+static int rmp_batch_close(struct rmp_query_file *q, size_t before, bool *done)
+{
+	int ret = q->text.err;
+
+	if (ret) {
+		q->text.len = before;
+		q->text.err = 0;
+	} else {
+		*done = true;
+	}
+	return ret;
+}
+
 /* Is the batch full: RMP_BATCH_REPORTS reports or RMP_BATCH_TEXT of text? */
 static bool rmp_batch_full(struct rmp_query_file *q, unsigned int reports)
 {
@@ -382,13 +399,7 @@ static int rmp_range_fill(struct rmp_query_file *q)
 	if (!ret && range->next >= range->end && !range->done) {
 		before = q->text.len;
 		rmp_format_range_done(&q->text, range);
-		ret = q->text.err;
-		if (ret) {
-			q->text.len = before;
-			q->text.err = 0;
-		} else {
-			range->done = true;
-		}
+		ret = rmp_batch_close(q, before, &range->done);
 	}
 	return q->text.len ? 0 : ret;
 }
@@ -417,13 +428,7 @@ static int rmp_list_fill(struct rmp_query_file *q)
 	if (!ret && list->next >= list->nr && !list->done) {
 		before = q->text.len;
 		rmp_format_list_done(&q->text, list->nr);
-		ret = q->text.err;
-		if (ret) {
-			q->text.len = before;
-			q->text.err = 0;
-		} else {
-			list->done = true;
-		}
+		ret = rmp_batch_close(q, before, &list->done);
 	}
 	return q->text.len ? 0 : ret;
 }

@@ -33,6 +33,13 @@ expect_exit() {
 }
 
 load_module() { insmod /rmap/rmap_probe.ko; }
+
+# swap_on WHY-NOT: a 64 MiB swap device in RAM (brd), or say what follows without one
+swap_on() {
+	[ -b /dev/ram0 ] || insmod /lib/modules/brd.ko rd_nr=1 rd_size=65536
+	{ [ -b /dev/ram0 ] && mkswap /dev/ram0 >/dev/null && swapon /dev/ram0; } || echo "  no swap device: $1"
+}
+swap_off() { swapoff /dev/ram0 2>/dev/null; }
 unload_module() { rmmod rmap_probe; }
 
 # run_group GROUP WHAT: load the module, run every rmaptest scenario of GROUP (rmaptest list GROUP), unload.

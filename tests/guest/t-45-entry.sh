@@ -3,11 +3,9 @@
 # the pagemap and kpageflags oracles; their bad input and their JSON.
 . /tests/lib.sh
 # a swap device, for vaddr's swapped-out page
-[ -b /dev/ram0 ] || insmod /lib/modules/brd.ko rd_nr=1 rd_size=65536
-{ [ -b /dev/ram0 ] && mkswap /dev/ram0 >/dev/null && swapon /dev/ram0; } ||
-	echo "  no swap device: vaddr's swapped-out case will be skipped"
+swap_on "vaddr's swapped-out case will be skipped"
 run_group entry "entry-point scenarios (range, vaddr, pid)"
-swapoff /dev/ram0 2>/dev/null
+swap_off
 
 check "load for range's bad input" load_module
 expect_exit "vaddr: a bad address is a usage error" 2 rmapctl vaddr 1 0xzz

@@ -2,11 +2,9 @@
 # rmapctl explain: each prediction checked against what the kernel then does (move_pages(), MADV_PAGEOUT).
 . /tests/lib.sh
 # a swap device, so that an unlocked anonymous page is reclaimable
-[ -b /dev/ram0 ] || insmod /lib/modules/brd.ko rd_nr=1 rd_size=65536
-{ [ -b /dev/ram0 ] && mkswap /dev/ram0 >/dev/null && swapon /dev/ram0; } ||
-	echo "  no swap device: an unlocked page is predicted 'no swap', and MADV_PAGEOUT must leave it"
+swap_on "an unlocked page is predicted 'no swap', and MADV_PAGEOUT must leave it"
 run_group explain "explain scenarios"
-swapoff /dev/ram0 2>/dev/null
+swap_off
 
 check "load for explain's bad input" load_module
 expect_exit "explain: a bad PFN is a usage error" 2 rmapctl explain 12abc
