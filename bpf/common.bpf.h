@@ -94,9 +94,14 @@ RMP_SHARED struct {
 	__uint(value_size, RMP_STACK_DEPTH * sizeof(__u64));
 } pin_stacks SEC(".maps");
 
-/* The recorder's account of pinned folios (struct rmp_pin_owner): what explain names a pinner from. */
+/*
+ * The recorder's account of pinned folios (struct rmp_pin_owner): what explain names a pinner from. Not
+ * preallocated: a deleted account's element then outlives an RCU grace period instead of being reused at once
+ * for another folio, which a CPU still holding it would write into.
+ */
 RMP_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, RMP_PIN_OWNERS);
 	__type(key, __u64);
 	__type(value, struct rmp_pin_owner);

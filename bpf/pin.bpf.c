@@ -16,7 +16,8 @@
  * The kernel counts pins per folio, and so does the recorder's account (pin_owners, by head PFN): a long-term
  * pin opens it, every pin and unpin of that folio moves it, zero closes it. Unpins of whole folios or of one
  * page of a large folio then settle the right folio, which a per-page history could not. Each page is also an
- * event (at most RMP_PIN_MAX_PAGES of one call, the rest counted) for trace and pfn --history, named with the
+ * event (at most RMP_PIN_MAX_PAGES of one call, the rest counted, though all are accounted: an account that
+ * missed pages would never close) for trace and pfn --history, named with the
  * pinning task and its kernel stack, kept once in pin_stacks and named by id: the stack is the same for every
  * page of a call, and bpf_loop() callbacks, which walk the pages, have no context to read one from.
  */
@@ -98,7 +99,7 @@ static __always_inline bool pin_account(const struct rmp_event *ev, __u64 head, 
  * (O_DIRECT) would otherwise churn the history.
  */
 static __always_inline void pin_pages(struct rmp_event *ev, __u64 page, __u64 addr, __u32 count,
-				      bool whole_folio, bool longterm)
+				      bool whole_folio, bool longterm, bool event)
 {
 	const struct rmp_config *cfg = rmp_config();
 	struct folio *folio;
@@ -116,6 +117,10 @@ static __always_inline void pin_pages(struct rmp_event *ev, __u64 page, __u64 ad
 	ev->addr = addr;
 	if (cfg->want_history)
 		open = pin_account(ev, head, ev->type == RMP_EV_PIN ? (__s64)count : -(__s64)count, longterm);
+	if (!event) {
+		rmp_count(RMP_STAT_PIN_UNSEEN);
+		return;
+	}
 	if (cfg->filter_by_pfn && !rmp_pfn_in(cfg->filter_pfn, pfn, nr))
 		return;
 	if (ev->type == RMP_EV_PIN ? !pin_wanted(cfg, longterm) : cfg->want_pin == RMP_PIN_LONGTERM && !open)
@@ -134,20 +139,22 @@ static long pin_walk_one(__u32 i, void *data)
 	if (bpf_probe_read_kernel(&entry, sizeof(entry), (const void *)(w->array + i * sizeof(__u64))))
 		return 1;
 	/* a page's pin is one of its folio's; memfd_pin_folios() and unpin_folios() take or drop one a folio */
-	pin_pages(&w->ev, entry, w->start ? w->start + (__u64)i * RMP_PAGE_SIZE : 0, 1, w->folios, w->longterm);
+	pin_pages(&w->ev, entry, w->start ? w->start + (__u64)i * RMP_PAGE_SIZE : 0, 1, w->folios, w->longterm,
+		  i < RMP_PIN_MAX_PAGES);
 	return 0;
 }
 
-/* Walk @nr entries of the array, at most RMP_PIN_MAX_PAGES; the rest counted as unseen. */
+/*
+ * Walk @nr entries of the array: every one accounted, the first RMP_PIN_MAX_PAGES events (the rest counted as
+ * unseen). bpf_loop() takes up to 2^23: io_uring's largest buffer is 2^18 pages.
+ */
+#define RMP_PIN_WALK_MAX	(1 << 23)
+
 static __always_inline void pin_walk(struct pin_walk *w, __s64 nr)
 {
 	if (nr <= 0)
 		return;
-	if (nr > RMP_PIN_MAX_PAGES) {
-		rmp_count_n(RMP_STAT_PIN_UNSEEN, nr - RMP_PIN_MAX_PAGES);
-		nr = RMP_PIN_MAX_PAGES;
-	}
-	bpf_loop(nr, pin_walk_one, w, 0);
+	bpf_loop(nr < RMP_PIN_WALK_MAX ? nr : RMP_PIN_WALK_MAX, pin_walk_one, w, 0);
 }
 
 /*
@@ -231,7 +238,7 @@ int BPF_PROG(fentry_unpin_user_page, struct page *page)
 	struct rmp_event ev;
 
 	if (unpin_event(ctx, &ev))
-		pin_pages(&ev, rmp_addr(page), 0, 1, false, false);
+		pin_pages(&ev, rmp_addr(page), 0, 1, false, false, true);
 	return 0;
 }
 
@@ -283,7 +290,7 @@ static long range_one(__u32 i, void *data)
 	head_page = rmp_addr(folio);
 	in_folio = (1ULL << rmp_folio_order(folio)) - (w->page - head_page) / bpf_core_type_size(struct page);
 	nr = in_folio < w->left ? in_folio : w->left;
-	pin_pages(&w->ev, w->page, 0, (__u32)nr, false, false);
+	pin_pages(&w->ev, w->page, 0, (__u32)nr, false, false, i < RMP_PIN_MAX_PAGES);
 	w->page += nr * bpf_core_type_size(struct page);
 	w->left -= nr;
 	return 0;
@@ -295,7 +302,7 @@ int BPF_PROG(fentry_unpin_user_page_range_dirty_lock, struct page *page, unsigne
 	struct range_walk w = { .page = rmp_addr(page), .left = npages };
 
 	if (npages && unpin_event(ctx, &w.ev))
-		bpf_loop(npages < RMP_PIN_MAX_PAGES ? npages : RMP_PIN_MAX_PAGES, range_one, &w, 0);
+		bpf_loop(npages < RMP_PIN_WALK_MAX ? npages : RMP_PIN_WALK_MAX, range_one, &w, 0);
 	return 0;
 }
 
@@ -306,7 +313,7 @@ int BPF_PROG(fentry_unpin_user_folio, struct folio *folio, unsigned long npages)
 	struct rmp_event ev;
 
 	if (unpin_event(ctx, &ev))
-		pin_pages(&ev, rmp_addr(folio), 0, (__u32)npages, true, false);
+		pin_pages(&ev, rmp_addr(folio), 0, (__u32)npages, true, false, true);
 	return 0;
 }
 
@@ -316,7 +323,7 @@ int BPF_PROG(fentry_unpin_folio, struct folio *folio)
 	struct rmp_event ev;
 
 	if (unpin_event(ctx, &ev))
-		pin_pages(&ev, rmp_addr(folio), 0, 1, true, false);
+		pin_pages(&ev, rmp_addr(folio), 0, 1, true, false, true);
 	return 0;
 }
 

@@ -46,7 +46,7 @@ enum rmp_stat {
 	RMP_STAT_INSERTED,	/* PFNs the recorder added: less the PFNs it holds, the ones the LRU evicted */
 	RMP_STAT_UNPAIRED,	/* a move's kprobe and kretprobe did not pair up (one of them skipped): event lost */
 	RMP_STAT_NO_CONTEXT,	/* no task context stored: unmaps reported as zaps, a reason unknown (not lost) */
-	RMP_STAT_PIN_UNSEEN,	/* pages of one pin or unpin call beyond the first RMP_PIN_MAX_PAGES: not recorded */
+	RMP_STAT_PIN_UNSEEN,	/* pages of one pin or unpin call beyond the first RMP_PIN_MAX_PAGES: no event */
 	RMP_STAT_PIN_NO_ROOM,	/* a long-term pinned folio the recorder could not add to pin_owners (map full) */
 	RMP_NR_STATS,
 };

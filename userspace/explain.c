@@ -141,10 +141,12 @@ static void name_pinner(struct answer *a, const struct explain_env *env)
 	size_t len = strlen(a->detail);
 
 	if (env->pinner == PINNER_KNOWN)
-		snprintf(a->detail + len, sizeof(a->detail) - len, "; pinned by pid %ld (%s) %.0f s ago%s%s%s",
+		snprintf(a->detail + len, sizeof(a->detail) - len, "; pinned by pid %ld (%s) %.0f s ago%s%s%s%s%s",
 			 env->pinner_pid, env->pinner_comm, env->pinner_age_s,
 			 env->pinner_longterm ? ", long-term" : "", env->pinner_via[0] ? " via " : "",
-			 env->pinner_via);
+			 env->pinner_via, env->pinner_gone ? " (that process has exited: the pin outlived it)" : "",
+			 env->pinner_stale ? " (the recorder counts more pins than the kernel holds: it missed "
+			 "unpins, and this may name an older pin)" : "");
 	else if (env->pinner == PINNER_UNSEEN)
 		snprintf(a->detail + len, sizeof(a->detail) - len,
 			 "; the flight recorder saw no long-term pin of it (pinned before it started, short-term, or "
@@ -353,6 +355,14 @@ void explain_write_json(struct json *j, const struct report *r, const struct exp
 		json_uint(j, (uint64_t)(env->pinner_age_s > 0 ? env->pinner_age_s : 0));
 		json_key(j, "longterm");
 		json_bool(j, env->pinner_longterm);
+		json_key(j, "exited");
+		json_bool(j, env->pinner_gone);
+		json_key(j, "recorded_pins");
+		json_int(j, env->pinner_recorded_pins);
+		json_key(j, "kernel_pins");
+		json_int(j, env->pinner_kernel_pins);
+		json_key(j, "maybe_stale");
+		json_bool(j, env->pinner_stale);
 		json_key(j, "stack");
 		json_start_array(j);
 		for (unsigned int i = 0; i < env->pinner_frames; i++)
@@ -633,7 +643,7 @@ static int explain_region(uint64_t start, uint64_t end, long long block, bool js
 		}
 		env.pinner = PINNER_NO_RECORDER;
 		if (r.hold.dma_pinned)
-			explain_env_pinner(&env, r.head_pfn);
+			explain_env_pinner(&env, &r);
 		explain_report(&r, &env, a);
 		rc = region_add(&g, &r, &a[OP_OFFLINE]);
 		report_free(&r);
@@ -742,7 +752,7 @@ int cmd_explain(int argc, char **argv)
 		return rc;
 	explain_env_read(&env);
 	if (r.hold.dma_pinned)
-		explain_env_pinner(&env, r.head_pfn);
+		explain_env_pinner(&env, &r);
 	explain_report(&r, &env, answers);
 	if (json) {
 		struct json j;

@@ -25,6 +25,9 @@ struct explain_env {
 	char pinner_via[512];	/* the pinning call's kernel stack, innermost first, " < " between */
 	char pinner_stack[32][64];
 	unsigned int pinner_frames;
+	long pinner_recorded_pins, pinner_kernel_pins;
+	bool pinner_stale;	/* the recorder counts more pins than the kernel holds: it missed unpins */
+	bool pinner_gone;	/* the named process has exited */
 };
 
 #define ANSWER_DETAIL 768
@@ -40,8 +43,8 @@ void explain_report(const struct report *r, const struct explain_env *env, struc
 
 /* The environment of this machine (/proc/meminfo). */
 void explain_env_read(struct explain_env *env);
-/* Who pinned the folio at @head_pfn, if the flight recorder saw it (env->pinner). */
-void explain_env_pinner(struct explain_env *env, uint64_t head_pfn);
+/* Who pinned @r's folio, if the flight recorder saw it (env->pinner), checked against the kernel's count. */
+void explain_env_pinner(struct explain_env *env, const struct report *r);
 
 void explain_print_human(const struct report *r, const struct answer a[NR_OPS], FILE *out);
 void explain_write_json(struct json *j, const struct report *r, const struct explain_env *env,

@@ -8,20 +8,28 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "explain.h"
 #include "ksyms.h"
 #include "rmap_trace.h"
 #include "session.h"
 #include "trace.h"
 
-void explain_env_pinner(struct explain_env *env, uint64_t head_pfn)
+/* How many pins the kernel holds on @r's folio: its own count, or a small one's references beyond the expected. */
+static long kernel_pins(const struct report *r)
+{
+	return r->hold.pincount >= 0 ? r->hold.pincount : r->hold.extra / 1024;
+}
+
+void explain_env_pinner(struct explain_env *env, const struct report *r)
 {
 	struct rmp_pin_owner pin;
 	uint64_t frames[RMP_STACK_DEPTH];
 	uint32_t n = 0;
 	struct timespec now;
 	size_t len = 0;
-	int found = pin_owner_lookup(head_pfn, &pin, frames, &n);
+	char proc[32];
+	int found = pin_owner_lookup(r->head_pfn, &pin, frames, &n);
 
 	env->pinner = found == -1 ? PINNER_NO_RECORDER : found == -2 ? PINNER_NOT_FOLLOWED :
 		      found ? PINNER_KNOWN : PINNER_UNSEEN;
@@ -34,6 +42,15 @@ void explain_env_pinner(struct explain_env *env, uint64_t head_pfn)
 	if (env->pinner_age_s < 0)
 		env->pinner_age_s = 0;
 	env->pinner_longterm = true;	/* the account names only long-term pinners */
+	/*
+	 * The account counts what the recorder saw from its first long-term pin on; more than the kernel holds
+	 * means unpins it missed (a path it does not hook), and then the account may outlive the pin it names.
+	 */
+	env->pinner_recorded_pins = pin.pins;
+	env->pinner_kernel_pins = kernel_pins(r);
+	env->pinner_stale = pin.pins > env->pinner_kernel_pins;
+	snprintf(proc, sizeof(proc), "/proc/%u", pin.pid);
+	env->pinner_gone = access(proc, F_OK) != 0;
 	env->pinner_via[0] = '\0';
 	env->pinner_frames = n < 32 ? n : 32;
 	for (uint32_t i = 0; i < env->pinner_frames; i++) {

@@ -3264,10 +3264,12 @@ static void scenario_explain_pin_thp(void)
 	} else {
 		for (size_t k = 0; k < sizeof(idx) / sizeof(idx[0]); k++) {
 			snprintf(expr, sizeof(expr), ".answers.migrate.reason == \"dma-pinned\" and "
-				 ".report.hold.pincount > 0 and .pinned_by.pid == %d", getpid());
+				 ".report.hold.pincount > 0 and .pinned_by.pid == %d and .pinned_by.recorded_pins == "
+				 ".report.hold.pincount and (.pinned_by.maybe_stale | not) and (.pinned_by.exited | not)",
+				 getpid());
 			result(explain_holds(pfn_of(getpid(), thp + idx[k] * PAGE), expr),
 			       "explain of page %d of a THP fixed buffer: DMA-pinned (the folio's pincount), pinned by "
-			       "pid %d", idx[k], getpid());
+			       "pid %d, the recorder's count of the folio's pins the kernel's", idx[k], getpid());
 		}
 		io_uring_register_(ring, IORING_UNREGISTER_BUFFERS, NULL, 0);
 		result(explain_holds(pfn_of(getpid(), thp + 5 * PAGE), ".answers.migrate.answer != \"no\" and "

@@ -21,9 +21,9 @@ static void result(const char *name, int ok)
 #define END_LINE "end mappings=1 entries=1 verdict=complete attempts=1\n"
 
 /* The recorder is rmapctl's, not the unit's: no pinner is known here (pinner.c needs a running recorder). */
-void explain_env_pinner(struct explain_env *env, uint64_t head_pfn)
+void explain_env_pinner(struct explain_env *env, const struct report *r)
 {
-	(void)head_pfn;
+	(void)r;
 	env->pinner = PINNER_NO_RECORDER;
 }
 
