@@ -112,6 +112,15 @@ bool ksym_is_bpf(uint64_t addr)
 	return s && s->bpf;
 }
 
+uint32_t ksym_skip_bpf(const uint64_t **frames, uint32_t nr_frames)
+{
+	while (nr_frames && ksym_is_bpf(**frames)) {
+		(*frames)++;
+		nr_frames--;
+	}
+	return nr_frames;
+}
+
 const char *ksym_name(uint64_t addr, char *buf, size_t len)
 {
 	const struct ksym *s = ksym_of(addr);

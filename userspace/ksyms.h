@@ -16,4 +16,6 @@ int ksyms_load(void);
 const char *ksym_name(uint64_t addr, char *buf, size_t len);
 /* In a BPF program or trampoline: the frames a tracing program's own stack starts with. */
 bool ksym_is_bpf(uint64_t addr);
+/* A tracing program's stack from the hooked function on: its own and its trampoline's frames left out. */
+uint32_t ksym_skip_bpf(const uint64_t **frames, uint32_t nr_frames);
 #endif

@@ -184,36 +184,47 @@ static int record_start(const struct request *req)
 }
 
 /*
- * Open a map the flight recorder pinned and check that it is laid out as this rmapctl reads it: a recorder
- * started by another version (a deeper history, another key) would otherwise be read past our structs. An
- * exit code; *@fd on success.
+ * A map the flight recorder pinned at @path, if it is laid out as this rmapctl reads it (a recorder started by
+ * another version, with a deeper history or another key, would otherwise be read past our structs): its fd,
+ * -errno, or -EPROTO for another layout, which @info then describes.
  */
+static int pinned_map_fd(const char *path, uint32_t type, uint32_t key_size, uint32_t value_size,
+			 struct bpf_map_info *info)
+{
+	uint32_t len = sizeof(*info);
+	int fd = bpf_obj_get(path), err;
+
+	if (fd < 0)
+		return -errno;
+	memset(info, 0, sizeof(*info));
+	if (bpf_obj_get_info_by_fd(fd, info, &len)) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
+	if (info->type != type || info->key_size != key_size || info->value_size != value_size) {
+		close(fd);
+		return -EPROTO;
+	}
+	return fd;
+}
+
+/* pinned_map_fd(), its failure said: an exit code, and *@fd on success. */
 static int open_pinned_map(const char *path, uint32_t type, uint32_t key_size, uint32_t value_size, int *fd)
 {
-	struct bpf_map_info info = { 0 };
-	uint32_t len = sizeof(info);
-	int err;
+	struct bpf_map_info info;
 
-	*fd = bpf_obj_get(path);
-	if (*fd < 0) {
-		err = errno;
-		if (err == ENOENT)
-			return fail(EXIT_FAILURE_, "the flight recorder is not running (rmapctl record start)");
-		return fail(err == EACCES || err == EPERM ? EXIT_PERMISSION : EXIT_FAILURE_, "%s: %s", path,
-			    strerror(err));
-	}
-	if (bpf_obj_get_info_by_fd(*fd, &info, &len)) {
-		err = errno;
-		close(*fd);
-		return fail(EXIT_FAILURE_, "%s: %s", path, strerror(err));
-	}
-	if (info.type != type || info.key_size != key_size || info.value_size != value_size) {
-		close(*fd);
+	*fd = pinned_map_fd(path, type, key_size, value_size, &info);
+	if (*fd >= 0)
+		return EXIT_OK;
+	if (*fd == -ENOENT)
+		return fail(EXIT_FAILURE_, "the flight recorder is not running (rmapctl record start)");
+	if (*fd == -EPROTO)
 		return fail(EXIT_FAILURE_, "%s was made by another rmapctl version (map type %u, key %u bytes, value "
 			    "%u bytes; this rmapctl reads type %u, %u and %u): rmapctl record stop, then record start",
 			    path, info.type, info.key_size, info.value_size, type, key_size, value_size);
-	}
-	return EXIT_OK;
+	return fail(*fd == -EACCES || *fd == -EPERM ? EXIT_PERMISSION : EXIT_FAILURE_, "%s: %s", path,
+		    strerror(-*fd));
 }
 
 static int open_history(int *fd)
@@ -558,16 +569,11 @@ struct history_out {
 /* The pinned map of pins' stacks, or -1 (a recorder of an older rmapctl has none). */
 static int open_pin_stacks(void)
 {
-	struct bpf_map_info info = { 0 };
-	uint32_t len = sizeof(info);
-	int fd = bpf_obj_get(PIN_STACKS);
+	struct bpf_map_info info;
+	int fd = pinned_map_fd(PIN_STACKS, BPF_MAP_TYPE_STACK_TRACE, sizeof(uint32_t),
+			       RMP_STACK_DEPTH * sizeof(uint64_t), &info);
 
-	if (fd >= 0 && (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != BPF_MAP_TYPE_STACK_TRACE ||
-			info.value_size != RMP_STACK_DEPTH * sizeof(uint64_t))) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
+	return fd < 0 ? -1 : fd;
 }
 
 /* A pin's stack, from the pinned function on: the BPF trampoline's and program's frames left out. */
@@ -577,10 +583,7 @@ static uint32_t pin_frames(int stacks_fd, const struct rmp_event *e, uint64_t *f
 
 	*start = frames;
 	if (n && ksyms_load() == 0)
-		while (n && ksym_is_bpf(**start)) {
-			(*start)++;
-			n--;
-		}
+		n = ksym_skip_bpf(start, n);
 	return n;
 }
 

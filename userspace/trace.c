@@ -57,10 +57,7 @@ static int on_event(void *ctx, void *data, size_t len)
 			frames = pin_frames;
 		}
 		/* an fentry program's stack starts in itself and its trampoline: start at the hooked function */
-		while (nr_frames && ksym_is_bpf(frames[0])) {
-			frames++;
-			nr_frames--;
-		}
+		nr_frames = ksym_skip_bpf(&frames, nr_frames);
 	}
 	/* --comm: the unmaps and zaps in processes of that name (a migration is of a page, not a process) */
 	if (st->comm && (e->type == RMP_EV_MIGRATE || strncmp(e->comm, st->comm, RMP_COMM_LEN)))
