@@ -154,9 +154,11 @@ static int rmp_scan_mm(struct rmp_report *r, struct mm_struct *mm, unsigned long
 	struct vm_area_struct *vma;
 	unsigned long addr = 0;
 	int ret = 0;
+	u64 taken;
 
 	if (!rmp_mmap_trylock(mm))
 		return -EAGAIN;
+	taken = rmp_lock_clock();
 	while ((vma = find_vma(mm, addr))) {
 		if (vma->vm_flags & VM_MERGEABLE) {
 			ret = rmp_scan_range(r, vma, max(addr, vma->vm_start), vma->vm_end, pfn, RMP_KSM_BATCH,
@@ -169,15 +171,18 @@ static int rmp_scan_mm(struct rmp_report *r, struct mm_struct *mm, unsigned long
 		if (fatal_signal_pending(current) || need_resched() || mmap_lock_is_contended(mm)) {
 			/* the vma may be gone once the lock is dropped: go on from the address */
 			mmap_read_unlock(mm);
+			rmp_lock_released(r, "mmap", taken);
 			r->ksm_gap = true;
 			if (fatal_signal_pending(current))
 				return -EINTR;
 			cond_resched();
 			if (!rmp_mmap_trylock(mm))
 				return -EAGAIN;
+			taken = rmp_lock_clock();
 		}
 	}
 	mmap_read_unlock(mm);
+	rmp_lock_released(r, "mmap", taken);
 	return ret;
 }
 

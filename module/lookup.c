@@ -43,10 +43,20 @@ static void rmp_mm_owner(struct mm_struct *mm, struct rmp_mapping *m)
 	rcu_read_unlock();
 }
 
-/* The rest of a mapping found at @m->vaddr in @vma, filled in after the page-table lock is dropped. */
-static void rmp_describe_mapping(struct rmp_report *r, struct vm_area_struct *vma, struct rmp_mapping *m)
+/*
+ * The rest of a mapping found at @m->vaddr in @vma, filled in after the page-table lock is dropped. @prev, the
+ * mapping found just before it, if any: when that is in the same mm (a file mapped many times by one process,
+ * its vmas next to each other in the tree), the owner is not looked up again.
+ */
+static void rmp_describe_mapping(struct rmp_report *r, struct vm_area_struct *vma, struct rmp_mapping *m,
+				 const struct rmp_mapping *prev)
 {
-	rmp_mm_owner(vma->vm_mm, m);
+	if (prev && prev->mm == vma->vm_mm) {
+		m->pid = prev->pid;
+		memcpy(m->comm, prev->comm, sizeof(m->comm));
+	} else {
+		rmp_mm_owner(vma->vm_mm, m);
+	}
 	m->mm = vma->vm_mm;
 	m->vma_start = vma->vm_start;
 	m->vma_end = vma->vm_end;
@@ -76,22 +86,31 @@ static void rmp_pte_bits(struct rmp_mapping *m, pte_t *ptep, pte_t pte)
 }
 
 /*
- * Map the PTE table @pmdval points to and take its lock; NULL if *@pmd changed meanwhile (read it again).
- * Called inside rcu_read_lock(), taken before @pmdval was read: see the top of this file.
+ * Map the PTE table @pmdval points to and take its lock, noting when in *@taken; NULL if *@pmd changed
+ * meanwhile (read it again). Called inside rcu_read_lock(), taken before @pmdval was read: see the top of this
+ * file. rmp_pte_unlock() lets go.
  */
 static pte_t *rmp_pte_map_lock(struct rmp_report *r, struct mm_struct *mm, pmd_t *pmd, pmd_t pmdval,
-			       unsigned long addr, spinlock_t **ptlp)
+			       unsigned long addr, spinlock_t **ptlp, u64 *taken)
 {
 	spinlock_t *ptl = pte_lockptr(mm, &pmdval);
 
 	spin_lock(ptl);
+	*taken = rmp_lock_clock();
 	r->tables++;
 	if (unlikely(!pmd_same(pmdval, rmp_pmdp_get_lockless(pmd)))) {
 		spin_unlock(ptl);
+		rmp_ptl_released(r, *taken);
 		return NULL;
 	}
 	*ptlp = ptl;
 	return pte_offset_kernel(&pmdval, addr);
+}
+
+static void rmp_pte_unlock(struct rmp_report *r, spinlock_t *ptl, u64 taken)
+{
+	spin_unlock(ptl);
+	rmp_ptl_released(r, taken);
 }
 
 /*
@@ -109,6 +128,7 @@ static bool rmp_lookup(struct rmp_report *r, struct vm_area_struct *vma, unsigne
 	pmd_t *pmd, pmdval;
 	pte_t *ptep, pte;
 	bool found = false;
+	u64 taken;
 
 	pgd = pgd_offset(mm, addr);
 	if (pgd_none(READ_ONCE(*pgd)) || pgd_bad(READ_ONCE(*pgd)))
@@ -120,6 +140,7 @@ static bool rmp_lookup(struct rmp_report *r, struct vm_area_struct *vma, unsigne
 	pudval = READ_ONCE(*pud);
 	if (pud_none(pudval) || pud_leaf(pudval)) {
 		ptl = pud_lock(mm, pud);
+		taken = rmp_lock_clock();
 		r->tables++;
 		pudval = READ_ONCE(*pud);
 		if (pud_leaf(pudval) && pud_present(pudval) &&
@@ -132,6 +153,7 @@ static bool rmp_lookup(struct rmp_report *r, struct vm_area_struct *vma, unsigne
 			found = true;
 		}
 		spin_unlock(ptl);
+		rmp_ptl_released(r, taken);
 		if (found || pud_none(pudval) || pud_leaf(pudval))
 			return found;
 	}
@@ -145,10 +167,12 @@ again:
 		rcu_read_unlock();
 		/* a THP fault adds the rmap before it sets the pmd, both under the pmd lock */
 		ptl = pmd_lock(mm, pmd);
+		taken = rmp_lock_clock();
 		r->tables++;
 		pmdval = *pmd;
 		if (pmd_present(pmdval) && !pmd_leaf(pmdval)) {
 			spin_unlock(ptl);
+			rmp_ptl_released(r, taken);
 			goto again;	/* a PTE table now */
 		}
 		if (pmd_present(pmdval) && rmp_pfn_in(pfn, pmd_pfn(pmdval), HPAGE_PMD_NR)) {
@@ -164,13 +188,14 @@ again:
 			found = true;
 		}
 		spin_unlock(ptl);
+		rmp_ptl_released(r, taken);
 		return found;	/* a migration entry maps nothing now */
 	}
 	if (pmd_bad(pmdval)) {
 		rcu_read_unlock();
 		return false;
 	}
-	ptep = rmp_pte_map_lock(r, mm, pmd, pmdval, addr, &ptl);
+	ptep = rmp_pte_map_lock(r, mm, pmd, pmdval, addr, &ptl, &taken);
 	if (!ptep) {
 		rcu_read_unlock();
 		goto again;
@@ -180,7 +205,7 @@ again:
 		rmp_pte_bits(m, ptep, pte);
 		found = true;
 	}
-	spin_unlock(ptl);
+	rmp_pte_unlock(r, ptl, taken);
 	rcu_read_unlock();
 	return found;
 }
@@ -194,7 +219,7 @@ int rmp_check_vma(struct rmp_report *r, struct vm_area_struct *vma, unsigned lon
 	if (!rmp_lookup(r, vma, addr, pfn, &m))
 		return 0;
 	m.vaddr = addr;
-	rmp_describe_mapping(r, vma, &m);
+	rmp_describe_mapping(r, vma, &m, r->nr_maps ? &r->maps[r->nr_maps - 1] : NULL);
 	return rmp_add_mapping(r, &m);
 }
 
@@ -222,6 +247,7 @@ int rmp_scan_range(struct rmp_report *r, struct vm_area_struct *vma, unsigned lo
 	pgd_t *pgd;
 	p4d_t *p4d;
 	int ret = 0;
+	u64 taken;
 
 	r->vmas++;
 	for (; addr < end && budget && !ret; budget--) {
@@ -250,7 +276,7 @@ int rmp_scan_range(struct rmp_report *r, struct vm_area_struct *vma, unsigned lo
 			addr = pmd_end;
 			continue;
 		}
-		ptep = rmp_pte_map_lock(r, mm, pmd, pmdval, addr, &ptl);
+		ptep = rmp_pte_map_lock(r, mm, pmd, pmdval, addr, &ptl, &taken);
 		if (!ptep) {
 			rcu_read_unlock();
 			continue;	/* the pmd changed: read it again, at the cost of one entry */
@@ -268,10 +294,10 @@ int rmp_scan_range(struct rmp_report *r, struct vm_area_struct *vma, unsigned lo
 			if (ret)
 				break;
 		}
-		spin_unlock(ptl);
+		rmp_pte_unlock(r, ptl, taken);
 		rcu_read_unlock();
 		for (i = first; i < r->nr_maps; i++)
-			rmp_describe_mapping(r, vma, &r->maps[i]);
+			rmp_describe_mapping(r, vma, &r->maps[i], i ? &r->maps[i - 1] : NULL);
 		addr = pmd_end;
 	}
 	*next = addr;

@@ -119,22 +119,34 @@ static int rmp_cmp_mapping(const void *a, const void *b)
 	return x->mm < y->mm ? -1 : x->mm > y->mm;
 }
 
+static int rmp_cmp_mm_vaddr(const void *a, const void *b)
+{
+	const struct rmp_mapping *x = a, *y = b;
+
+	if (x->mm != y->mm)
+		return x->mm < y->mm ? -1 : 1;
+	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
+}
+
 /*
- * Sort the mappings by process and address, and count each page-table entry once: while a vma is split or
+ * Count each page-table entry once, then sort the mappings by process and address: while a vma is split or
  * merged, the tree briefly holds two vmas of one mm covering the same address (__split_vma() links the new
- * vma before it shrinks the old one), and the walk finds the same entry through both.
+ * vma before it shrinks the old one), and the walk finds the same entry through both. Found by mm, not by
+ * pid: the mm's owner can change between the two (mm_update_next_owner() when it exits), naming the same
+ * entry twice under two pids.
  */
 static void rmp_sort_unique(struct rmp_report *r)
 {
 	size_t i, n = 0;
 
-	sort(r->maps, r->nr_maps, sizeof(*r->maps), rmp_cmp_mapping, NULL);
+	sort(r->maps, r->nr_maps, sizeof(*r->maps), rmp_cmp_mm_vaddr, NULL);
 	for (i = 0; i < r->nr_maps; i++) {
 		if (n && r->maps[n - 1].mm == r->maps[i].mm && r->maps[n - 1].vaddr == r->maps[i].vaddr)
 			continue;
 		r->maps[n++] = r->maps[i];
 	}
 	r->nr_maps = n;
+	sort(r->maps, r->nr_maps, sizeof(*r->maps), rmp_cmp_mapping, NULL);
 }
 
 static int rmp_cmp_entry(const void *a, const void *b)
@@ -405,8 +417,12 @@ int rmp_query(unsigned long pfn, struct rmp_report *r)
 	if (!page)
 		return -ENXIO;
 	r->pfn = pfn;
+	r->nodes = 0;
 	r->vmas = 0;
 	r->tables = 0;
+	r->lock_ns = 0;
+	r->ptl_ns = 0;
+	r->lock_name = NULL;
 	if (!r->path_buf) {
 		r->path_buf = kmalloc(PATH_MAX, GFP_KERNEL);
 		if (!r->path_buf)

@@ -9,47 +9,84 @@
 #include <linux/slab.h>
 #include "rmap_probe.h"
 
+/* Room for @need more bytes and the NUL: the buffer doubled, or at least what this line needs. */
+static bool rmp_grow(struct rmp_text *t, size_t need)
+{
+	size_t cap = max(2 * t->cap, t->len + need + 1);
+	char *buf = kvmalloc(cap, GFP_KERNEL | __GFP_NOWARN);
+
+	if (!buf && cap > t->len + need + 1) {
+		cap = t->len + need + 1;	/* no room to double: what this line needs */
+		buf = kvmalloc(cap, GFP_KERNEL | __GFP_NOWARN);
+	}
+	if (!buf) {
+		t->err = -ENOMEM;
+		return false;
+	}
+	if (t->len)
+		memcpy(buf, t->buf, t->len);
+	kvfree(t->buf);
+	t->buf = buf;
+	t->cap = cap;
+	return true;
+}
+
+/*
+ * Formatted into the room left, and again only if it did not fit: one vsnprintf() per piece, as a report of
+ * thousands of mappings is mostly this.
+ */
 static __printf(2, 3) void rmp_printf(struct rmp_text *t, const char *fmt, ...)
 {
+	size_t room = t->cap - t->len, need;
 	va_list args;
-	size_t need;
 
 	if (t->err)
 		return;
 	va_start(args, fmt);
-	need = vsnprintf(NULL, 0, fmt, args);
+	need = vsnprintf(room ? t->buf + t->len : NULL, room, fmt, args);
 	va_end(args);
-	if (t->len + need + 1 > t->cap) {
-		size_t cap = max(2 * t->cap, t->len + need + 1);
-		char *buf = kvmalloc(cap, GFP_KERNEL | __GFP_NOWARN);
-
-		if (!buf && cap > t->len + need + 1) {
-			cap = t->len + need + 1;	/* no room to double: what this line needs */
-			buf = kvmalloc(cap, GFP_KERNEL | __GFP_NOWARN);
-		}
-		if (!buf) {
-			t->err = -ENOMEM;
-			return;
-		}
-		if (t->len)
-			memcpy(buf, t->buf, t->len);
-		kvfree(t->buf);
-		t->buf = buf;
-		t->cap = cap;
+	if (need < room) {
+		t->len += need;
+		return;
 	}
+	if (!rmp_grow(t, need))
+		return;
 	va_start(args, fmt);
 	t->len += vsnprintf(t->buf + t->len, t->cap - t->len, fmt, args);
 	va_end(args);
 }
 
+/* Anything but printable ASCII: the kernel's isprint() passes Latin-1's 0xa0-0xff, which would split UTF-8. */
+static bool rmp_needs_escape(char c)
+{
+	unsigned char u = c;
+
+	return u <= ' ' || u > '~' || u == '\\' || u == '=';
+}
+
+static bool rmp_plain(const char *s)
+{
+	for (; *s; s++)
+		if (rmp_needs_escape(*s))
+			return false;
+	return true;
+}
+
 /* Values may hold any byte: spaces, newlines and backslashes become \ooo, as in /proc/mounts. */
 static void rmp_print_escaped(struct rmp_text *t, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == ' ' || *s == '\\' || *s == '=' || !isprint(*s))
-			rmp_printf(t, "\\%03o", (unsigned char)*s);
-		else
-			rmp_printf(t, "%c", *s);
+	size_t n;
+
+	while (*s) {
+		/* a run that needs no escape in one piece, kept below vsnprintf()'s precision limit (32767) */
+		for (n = 0; n < 4096 && s[n] && !rmp_needs_escape(s[n]); n++)
+			;
+		if (n) {
+			rmp_printf(t, "%.*s", (int)n, s);
+			s += n;
+		} else {
+			rmp_printf(t, "\\%03o", (unsigned char)*s++);
+		}
 	}
 }
 
@@ -88,16 +125,22 @@ void rmp_format(struct rmp_text *t, const struct rmp_report *r)
 	}
 	for (i = 0; i < r->nr_maps; i++) {
 		const struct rmp_mapping *m = &r->maps[i];
+		bool plain = rmp_plain(m->comm);
 
-		rmp_printf(t, "map pid=%d comm=", m->pid);
-		rmp_print_escaped(t, m->comm);
-		rmp_printf(t, " vaddr=0x%lx vma_start=0x%lx vma_end=0x%lx vm_flags=0x%lx level=%s",
-			   m->vaddr, m->vma_start, m->vma_end, m->vm_flags, rmp_level_names[m->level]);
-		rmp_printf(t, " writable=%d dirty=%d young=%d soft_dirty=%d uffd_wp=%d shared_table=%d\n",
-			   m->writable, m->dirty, m->young, m->soft_dirty, m->uffd_wp, m->shared_table);
+		/* the whole line in one piece unless the name needs escapes */
+		rmp_printf(t, "map pid=%d comm=%s", m->pid, plain ? m->comm : "");
+		if (!plain)
+			rmp_print_escaped(t, m->comm);
+		rmp_printf(t, " vaddr=0x%lx vma_start=0x%lx vma_end=0x%lx vm_flags=0x%lx level=%s writable=%d dirty=%d young=%d soft_dirty=%d uffd_wp=%d shared_table=%d\n",
+			   m->vaddr, m->vma_start, m->vma_end, m->vm_flags, rmp_level_names[m->level], m->writable,
+			   m->dirty, m->young, m->soft_dirty, m->uffd_wp, m->shared_table);
 	}
-	rmp_printf(t, "end mappings=%zu entries=%zu verdict=%s attempts=%u vmas=%lu tables=%lu", r->nr_maps,
-		   r->nr_entries, rmp_verdict_names[r->verdict], r->attempts, r->vmas, r->tables);
+	rmp_printf(t, "end mappings=%zu entries=%zu verdict=%s attempts=%u nodes=%lu vmas=%lu tables=%lu lock_ns=%llu",
+		   r->nr_maps, r->nr_entries, rmp_verdict_names[r->verdict], r->attempts, r->nodes, r->vmas,
+		   r->tables, r->lock_ns);
+	if (r->lock_name)
+		rmp_printf(t, " lock=%s", r->lock_name);
+	rmp_printf(t, " ptl_ns=%llu", r->ptl_ns);
 	if (r->note) {
 		rmp_printf(t, " note=");
 		rmp_print_escaped(t, r->note);

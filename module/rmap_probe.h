@@ -4,6 +4,7 @@
 
 #include <linux/mm_types.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/types.h>
 
 #define RMAP_PROBE_VERSION "0.1.0"
@@ -48,8 +49,14 @@ struct rmp_report {
 	struct rmp_mapping *maps;
 	size_t nr_maps, cap_maps;
 	size_t nr_entries;		/* distinct page-table entries among maps: what mapcount counts */
-	/* what the walk cost, over every attempt: vmas looked at, page-table locks taken */
-	unsigned long vmas, tables;
+	/*
+	 * What the walk cost, over every attempt: interval-tree nodes its searches visited, vmas looked at,
+	 * page-table locks taken, the longest any one lock was held (@lock_ns, by @lock_name: "anon_vma",
+	 * "i_mmap", "folio", "ptl" or "mmap"; NULL if none was taken) and the longest a page-table lock was.
+	 */
+	unsigned long nodes, vmas, tables;
+	u64 lock_ns, ptl_ns;
+	const char *lock_name;
 	/*
 	 * This attempt's KSM search could not look at every mm at one time: it let go of an mmap_lock (an
 	 * mremap() meanwhile can move a PTE past it), or an mm was being torn down (its PTEs still counted): a
@@ -83,6 +90,40 @@ enum {
 extern const char * const rmp_flag_names[];
 extern const char * const rmp_verdict_names[];
 extern const char * const rmp_level_names[];
+
+/*
+ * The longest lock holds of a query: rmp_lock_clock() when a lock is taken, rmp_lock_released() (or
+ * rmp_ptl_released() for a page-table lock) once it is let go. local_clock() never sleeps and is monotonic on
+ * one CPU; a sleeping lock held across cond_resched() may be let go on another CPU, whose clock can differ by
+ * up to a tick either way (kernel/sched/clock.c), so such a hold is that exact; a negative one counts as 0.
+ * The locks nest (query.c), so the longest is the outermost's; page-table locks, held with preemption off
+ * and in the way of faults, have their own maximum.
+ */
+static inline u64 rmp_lock_clock(void)
+{
+	return local_clock();
+}
+
+static inline void rmp_lock_released(struct rmp_report *r, const char *lock, u64 taken)
+{
+	s64 ns = max_t(s64, local_clock() - taken, 0);
+
+	if (!r->lock_name || ns > r->lock_ns) {
+		r->lock_ns = ns;
+		r->lock_name = lock;
+	}
+}
+
+static inline void rmp_ptl_released(struct rmp_report *r, u64 taken)
+{
+	s64 ns = max_t(s64, local_clock() - taken, 0);
+
+	r->ptl_ns = max_t(u64, r->ptl_ns, ns);
+	if (!r->lock_name || ns > r->lock_ns) {
+		r->lock_ns = ns;
+		r->lock_name = "ptl";
+	}
+}
 
 /* query.c: the whole answer for one PFN */
 int rmp_query(unsigned long pfn, struct rmp_report *r);

@@ -4,7 +4,7 @@
  * the locking of folio_lock_anon_vma_read() and the folio lock (the lock order is in query.c).
  */
 #include <linux/fs.h>
-#include <linux/interval_tree_generic.h>
+#include <linux/rbtree.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/rmap.h>
@@ -36,13 +36,106 @@ static inline unsigned long rmp_avc_last_pgoff(struct anon_vma_chain *avc)
 }
 
 /*
- * The kernel's own interval-tree search (mm/interval_tree.c), instantiated here over the same nodes: the
- * kernel keeps their rb_subtree_last current, and its iterators are not exported. Only the lookups are used.
+ * The kernel's interval-tree search (include/linux/interval_tree_generic.h: _subtree_search(), _iter_first(),
+ * _iter_next(); its iterators are not exported), for the one point @pgoff, repeated here to count the nodes it
+ * visits: what a walk costs beyond the vmas it checks (a tree grown by fork holds a node per process). Only
+ * reads: the kernel keeps the subtree maxima current under the tree's lock, which the caller holds. One
+ * search for both trees: @ops, constant at each call, is inlined away.
  */
-INTERVAL_TREE_DEFINE(struct vm_area_struct, shared.rb, unsigned long, shared.rb_subtree_last,
-		     rmp_vma_start_pgoff, rmp_vma_last_pgoff, static inline, rmp_file_tree)
-INTERVAL_TREE_DEFINE(struct anon_vma_chain, rb, unsigned long, rb_subtree_last,
-		     rmp_avc_start_pgoff, rmp_avc_last_pgoff, static inline, rmp_anon_tree)
+struct rmp_tree_ops {
+	unsigned long (*start)(struct rb_node *rb);
+	unsigned long (*last)(struct rb_node *rb);
+	unsigned long (*subtree_last)(struct rb_node *rb);
+};
+
+static __always_inline struct rb_node *rmp_tree_search(struct rb_node *node, unsigned long pgoff,
+						       unsigned long *visits, const struct rmp_tree_ops *ops)
+{
+	for (;;) {
+		++*visits;
+		if (node->rb_left && pgoff <= ops->subtree_last(node->rb_left)) {
+			node = node->rb_left;	/* the leftmost match is down there */
+			continue;
+		}
+		if (ops->start(node) > pgoff)
+			return NULL;
+		if (pgoff <= ops->last(node))
+			return node;
+		node = node->rb_right;
+		if (!node || pgoff > ops->subtree_last(node))
+			return NULL;
+	}
+}
+
+static __always_inline struct rb_node *rmp_tree_first(struct rb_root_cached *root, unsigned long pgoff,
+						      unsigned long *visits, const struct rmp_tree_ops *ops)
+{
+	struct rb_node *node = root->rb_root.rb_node;
+
+	if (!node || ops->subtree_last(node) < pgoff || ops->start(root->rb_leftmost) > pgoff)
+		return NULL;
+	return rmp_tree_search(node, pgoff, visits, ops);
+}
+
+static __always_inline struct rb_node *rmp_tree_next(struct rb_node *node, unsigned long pgoff,
+						     unsigned long *visits, const struct rmp_tree_ops *ops)
+{
+	struct rb_node *rb = node->rb_right, *prev;
+
+	for (;;) {
+		if (rb && pgoff <= ops->subtree_last(rb))
+			return rmp_tree_search(rb, pgoff, visits, ops);
+		do {	/* up, until we come from a node's left child */
+			rb = rb_parent(node);
+			if (!rb)
+				return NULL;
+			prev = node;
+			node = rb;
+			++*visits;
+			rb = node->rb_right;
+		} while (prev == rb);
+		if (pgoff < ops->start(node))
+			return NULL;
+		if (pgoff <= ops->last(node))
+			return node;
+	}
+}
+
+#define rmp_avc(rb) rb_entry(rb, struct anon_vma_chain, rb)
+#define rmp_file_vma(rb) rb_entry(rb, struct vm_area_struct, shared.rb)
+
+static unsigned long rmp_avc_start(struct rb_node *rb)
+{
+	return rmp_avc_start_pgoff(rmp_avc(rb));
+}
+
+static unsigned long rmp_avc_last(struct rb_node *rb)
+{
+	return rmp_avc_last_pgoff(rmp_avc(rb));
+}
+
+static unsigned long rmp_avc_subtree_last(struct rb_node *rb)
+{
+	return rmp_avc(rb)->rb_subtree_last;
+}
+
+static unsigned long rmp_file_start(struct rb_node *rb)
+{
+	return rmp_vma_start_pgoff(rmp_file_vma(rb));
+}
+
+static unsigned long rmp_file_last(struct rb_node *rb)
+{
+	return rmp_vma_last_pgoff(rmp_file_vma(rb));
+}
+
+static unsigned long rmp_file_subtree_last(struct rb_node *rb)
+{
+	return rmp_file_vma(rb)->shared.rb_subtree_last;
+}
+
+static const struct rmp_tree_ops rmp_anon_tree = { rmp_avc_start, rmp_avc_last, rmp_avc_subtree_last };
+static const struct rmp_tree_ops rmp_file_tree = { rmp_file_start, rmp_file_last, rmp_file_subtree_last };
 
 /*
  * Where @vma, whose first page has offset @vma_pgoff, maps page offset @pgoff; -EFAULT if it does not cover
@@ -67,7 +160,9 @@ int rmp_walk_anon(struct rmp_report *r, struct folio *folio, struct page *page)
 	pgoff_t pgoff = rmp_page_pgoff(folio, page);
 	struct anon_vma *anon_vma, *root;
 	struct anon_vma_chain *avc;
+	struct rb_node *rb;
 	int ret = 0, tries = 0;
+	u64 taken;
 
 retry:
 	rcu_read_lock();
@@ -83,6 +178,7 @@ retry:
 		rcu_read_unlock();
 		return -EAGAIN;
 	}
+	taken = rmp_lock_clock();
 	/*
 	 * Without the folio lock, folio_move_anon_rmap() may have given the folio another anon_vma meanwhile
 	 * (UFFDIO_MOVE, 6.8+, moves it to a tree with another root): look again, as folio_lock_anon_vma_read()
@@ -91,6 +187,7 @@ retry:
 	if (unlikely((unsigned long)READ_ONCE(folio->mapping) != mapping)) {
 		up_read(&root->rwsem);
 		rcu_read_unlock();
+		rmp_lock_released(r, "anon_vma", taken);
 		if (++tries == RMP_ANON_RETRIES)
 			return -EAGAIN;
 		goto retry;
@@ -104,12 +201,14 @@ retry:
 	if (!folio_mapped(folio)) {
 		up_read(&root->rwsem);
 		rcu_read_unlock();
+		rmp_lock_released(r, "anon_vma", taken);
 		return 0;
 	}
 	rcu_read_unlock();
 
-	for (avc = rmp_anon_tree_iter_first(&anon_vma->rb_root, pgoff, pgoff); avc;
-	     avc = rmp_anon_tree_iter_next(avc, pgoff, pgoff)) {
+	for (rb = rmp_tree_first(&anon_vma->rb_root, pgoff, &r->nodes, &rmp_anon_tree); rb;
+	     rb = rmp_tree_next(rb, pgoff, &r->nodes, &rmp_anon_tree)) {
+		avc = rmp_avc(rb);
 		addr = rmp_vma_address(avc->vma, rmp_vma_anon_pgoff(avc->vma), pgoff);
 		if (addr == -EFAULT)
 			continue;
@@ -119,6 +218,7 @@ retry:
 		cond_resched();
 	}
 	up_read(&root->rwsem);
+	rmp_lock_released(r, "anon_vma", taken);
 	return ret;
 }
 
@@ -173,11 +273,14 @@ int rmp_walk_file(struct rmp_report *r, struct folio *folio, struct page *page)
 	pgoff_t pgoff = rmp_page_pgoff(folio, page);
 	struct address_space *mapping;
 	struct vm_area_struct *vma;
+	struct rb_node *rb;
 	struct inode *inode = NULL;
+	u64 folio_taken, taken;
 	int ret = 0;
 
 	if (!folio_trylock(folio))
 		return -EAGAIN;
+	folio_taken = rmp_lock_clock();
 	mapping = rmp_file_mapping(folio);
 	if (!mapping)
 		goto unlock_folio;	/* truncated, or no longer a file page */
@@ -186,8 +289,10 @@ int rmp_walk_file(struct rmp_report *r, struct folio *folio, struct page *page)
 		ret = -EAGAIN;
 		goto unlock_folio;
 	}
-	for (vma = rmp_file_tree_iter_first(&mapping->i_mmap, pgoff, pgoff); vma;
-	     vma = rmp_file_tree_iter_next(vma, pgoff, pgoff)) {
+	taken = rmp_lock_clock();
+	for (rb = rmp_tree_first(&mapping->i_mmap, pgoff, &r->nodes, &rmp_file_tree); rb;
+	     rb = rmp_tree_next(rb, pgoff, &r->nodes, &rmp_file_tree)) {
+		vma = rmp_file_vma(rb);
 		addr = rmp_vma_address(vma, vma->vm_pgoff, pgoff);
 		if (addr == -EFAULT)
 			continue;
@@ -197,11 +302,13 @@ int rmp_walk_file(struct rmp_report *r, struct folio *folio, struct page *page)
 		cond_resched();
 	}
 	i_mmap_unlock_read(mapping);
+	rmp_lock_released(r, "i_mmap", taken);
 	/* the folio lock pins the inode (it is in its page cache) until our own reference is taken */
 	if (!ret && !r->path[0])
 		inode = igrab(mapping->host);
 unlock_folio:
 	folio_unlock(folio);
+	rmp_lock_released(r, "folio", folio_taken);
 	if (inode) {
 		rmp_path_of_inode(r, inode);
 		iput(inode);	/* may evict an unlinked file: no lock held here */

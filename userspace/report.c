@@ -196,6 +196,14 @@ static int end_field(struct report *r, const char *k, const char *v)
 		return COPY(r->note, v);
 	if (!strcmp(k, "entries"))
 		return parse_u64(v, &u) ? -1 : (r->entries = (long)u, 0);
+	if (!strcmp(k, "nodes"))
+		return parse_u64(v, &r->cost_nodes) ? -1 : (r->has_cost = true, 0);
+	if (!strcmp(k, "lock_ns"))
+		return parse_u64(v, &r->cost_lock_ns) ? -1 : (r->has_lock_cost = r->has_cost = true, 0);
+	if (!strcmp(k, "lock"))
+		return COPY(r->cost_lock, v);
+	if (!strcmp(k, "ptl_ns"))
+		return parse_u64(v, &r->cost_ptl_ns) ? -1 : 0;
 	if (!strcmp(k, "vmas"))
 		return parse_u64(v, &r->cost_vmas) ? -1 : (r->has_cost = true, 0);
 	if (!strcmp(k, "tables"))
@@ -328,6 +336,24 @@ void report_print_human(const struct report *r, FILE *out)
 	fputc('\n', out);
 }
 
+void report_print_cost(const struct report *r, FILE *out)
+{
+	if (!r->has_cost) {
+		fprintf(out, "  walk cost: not reported by this module version\n");
+		return;
+	}
+	fprintf(out, "  walk cost: ");
+	if (r->has_lock_cost)
+		fprintf(out, "%" PRIu64 " tree node%s, ", r->cost_nodes, r->cost_nodes == 1 ? "" : "s");
+	fprintf(out, "%" PRIu64 " vma%s, %" PRIu64 " page-table lock%s, %u attempt%s", r->cost_vmas,
+		r->cost_vmas == 1 ? "" : "s", r->cost_tables, r->cost_tables == 1 ? "" : "s", r->attempts,
+		r->attempts == 1 ? "" : "s");
+	if (r->cost_lock[0])
+		fprintf(out, "; longest lock hold %s %.1f us, page-table lock %.1f us", r->cost_lock,
+			r->cost_lock_ns / 1000.0, r->cost_ptl_ns / 1000.0);
+	fputc('\n', out);
+}
+
 void report_print_json(const struct report *r, FILE *out)
 {
 	struct json j;
@@ -422,6 +448,19 @@ void report_write_json(struct json *j, const struct report *r)
 		json_uint(j, r->cost_vmas);
 		json_key(j, "tables");
 		json_uint(j, r->cost_tables);
+		if (r->has_lock_cost) {
+			json_key(j, "nodes");
+			json_uint(j, r->cost_nodes);
+			json_key(j, "longest_lock_ns");
+			json_uint(j, r->cost_lock_ns);
+			json_key(j, "longest_lock");
+			if (r->cost_lock[0])
+				json_string(j, r->cost_lock);
+			else
+				json_null(j);
+			json_key(j, "longest_ptl_ns");
+			json_uint(j, r->cost_ptl_ns);
+		}
 		json_end_object(j);
 	}
 	if (r->note[0]) {

@@ -28,7 +28,7 @@ struct report {
 	char flags[REPORT_FIELD_MAX];	/* comma-separated names */
 	long refcount, mapcount;
 	int node;
-	char zone[16];				/* "" if the module did not say (before 0.2) */
+	char zone[16];				/* "" if the module did not say (an older one) */
 	struct hold {				/* what holds the folio: only for folios the module pinned */
 		bool known;
 		long mapped, cache, private_, extra;	/* references: page tables, page/swap cache, PG_private, rest */
@@ -45,8 +45,15 @@ struct report {
 	char verdict[32];
 	unsigned int attempts;
 	long entries;				/* distinct page-table entries; -1 if the module did not say */
-	bool has_cost;				/* modules before 0.2 do not say */
-	uint64_t cost_vmas, cost_tables;	/* what the walk cost: vmas looked at, page-table locks taken */
+	bool has_cost;				/* older modules do not say */
+	/*
+	 * What the walk cost: interval-tree nodes visited, vmas looked at, page-table locks taken, the longest
+	 * any one lock was held (ns) and which ("" if the module did not say, or took none), the longest a
+	 * page-table lock was
+	 */
+	uint64_t cost_nodes, cost_vmas, cost_tables, cost_lock_ns, cost_ptl_ns;
+	bool has_lock_cost;			/* nodes and lock_ns: older modules do not say */
+	char cost_lock[16];
 	char note[REPORT_FIELD_MAX];
 	struct mapping *maps;
 	size_t nr_maps, cap_maps;
@@ -60,6 +67,8 @@ int report_parse(struct report *r, const char *text, int *line);
 void report_free(struct report *r);
 
 void report_print_human(const struct report *r, FILE *out);
+/* pfn -v: what the walk cost, one line */
+void report_print_cost(const struct report *r, FILE *out);
 void report_print_json(const struct report *r, FILE *out);
 /* The report as one JSON object, inside a document being written. */
 void report_write_json(struct json *j, const struct report *r);

@@ -58,8 +58,10 @@ static int cmd_version(int argc, char **argv)
 
 static void usage_pfn(FILE *out)
 {
-	fprintf(out, "usage: %s pfn PFN [--json] [--history]\n"
+	fprintf(out, "usage: %s pfn PFN [--json] [--history] [-v]\n"
 		     "  PFN in decimal or 0x hex, as kernel logs print it\n"
+		     "  -v, --verbose: what the walk cost (tree nodes, vmas, page-table locks, attempts, the longest\n"
+		     "             lock hold); --json always has it, under \"cost\"\n"
 		     "  --history: first what the flight recorder (rmapctl record) saw happen to the page, following\n"
 		     "             its migrations, then who maps the PFN its contents live at now\n", prog);
 }
@@ -116,19 +118,22 @@ static int cmd_pfn(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "history", no_argument, NULL, 'H' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct report r;
 	const char *why;
 	uint64_t pfn;
-	bool json = false, history = false;
+	bool json = false, history = false, verbose = false;
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jvh", opts, NULL)) != -1) {
 		if (c == 'j') {
 			json = true;
+		} else if (c == 'v') {
+			verbose = true;
 		} else if (c == 'H') {
 			history = true;
 		} else if (c == 'h') {
@@ -147,10 +152,13 @@ static int cmd_pfn(int argc, char **argv)
 	rc = probe_query(pfn, argv[optind], &r);
 	if (rc)
 		return rc;
-	if (json)
+	if (json) {
 		report_print_json(&r, stdout);
-	else
+	} else {
 		report_print_human(&r, stdout);
+		if (verbose)
+			report_print_cost(&r, stdout);
+	}
 	report_free(&r);
 	return EXIT_OK;
 }
@@ -160,7 +168,7 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{ "pfn", cmd_pfn, "pfn PFN [--json] [--history]   who maps this physical page (and what happened to it)" },
+	{ "pfn", cmd_pfn, "pfn PFN [--json] [--history] [-v]  who maps this physical page (and what happened to it)" },
 	{ "trace", cmd_trace, "trace [--pfn PFN|--pid PID] [--comm NAME] [--events LIST] [--duration S] [-j] [-T] [-v]\n"
 			      "                                 stream unmap and migration events" },
 	{ "vaddr", cmd_vaddr, "vaddr PID ADDR [--len SIZE] [--json]\n"

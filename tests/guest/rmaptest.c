@@ -1646,71 +1646,12 @@ static void scenario_race(void)
 	       t.errors, t.reloads);
 }
 
-/*
- * Benchmark: rmap_probe's walk against the kernel's own rmap walk (page_idle marks a page idle by walking its
- * rmap and clearing the young bits), per page, side by side in one boot: only the ratio means anything under
- * TCG. Needs CONFIG_IDLE_PAGE_TRACKING (the debug kernel has it, Debian's do not).
- */
-#define PAGE_IDLE "/sys/kernel/mm/page_idle/bitmap"
-
 static double now_s(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void scenario_bench(void)
-{
-	enum { N = 2048, MAPPERS = 4 };
-	char *p, req[32], out[1 << 16];
-	uint64_t *pfns = calloc(N, sizeof(*pfns));
-	struct child c[MAPPERS];
-	double t0, ours, kernels;
-	int q, idle, n = 0;
-
-	if (access(PAGE_IDLE, W_OK)) {
-		skip("benchmark: no %s here (CONFIG_IDLE_PAGE_TRACKING, the debug kernel has it)", PAGE_IDLE);
-		return;
-	}
-	p = map_anon(N * PAGE);
-	madvise(p, N * PAGE, MADV_NOHUGEPAGE);
-	fill(p, N * PAGE, 41);
-	for (int i = 0; i < MAPPERS; i++)	/* every page mapped five times */
-		child_start(&c[i], NULL, NULL);
-	for (int i = 0; i < N; i++)
-		pfns[i] = pfn_of(getpid(), p + (size_t)i * PAGE);
-	q = open(QUERY, O_RDWR);
-	idle = open(PAGE_IDLE, O_WRONLY);
-	t0 = now_s();
-	for (int i = 0; i < N && q >= 0; i++) {
-		snprintf(req, sizeof(req), "%llu", (unsigned long long)pfns[i]);
-		if (write(q, req, strlen(req)) > 0 && read(q, out, sizeof(out)) > 0 && strstr(out, "verdict=complete"))
-			n++;
-	}
-	ours = now_s() - t0;
-	t0 = now_s();
-	for (int i = 0; i < N && idle >= 0; i++) {
-		uint64_t bit = 1ULL << (pfns[i] % 64);
-
-		if (pwrite(idle, &bit, sizeof(bit), (off_t)(pfns[i] / 64 * 8)) != sizeof(bit))
-			break;
-	}
-	kernels = now_s() - t0;
-	printf("bench: %d pages mapped by %d processes each: rmap_probe query %.1f us/page (%d complete), "
-	       "page_idle rmap walk %.1f us/page: ratio %.2f\n", N, MAPPERS + 1, ours / N * 1e6, n,
-	       kernels / N * 1e6, kernels > 0 ? ours / kernels : 0);
-	result(n == N, "benchmark ran: %d of %d queries complete, ratio rmap_probe/page_idle %.2f", n, N,
-	       kernels > 0 ? ours / kernels : 0);
-	for (int i = 0; i < MAPPERS; i++)
-		child_stop(&c[i]);
-	if (q >= 0)
-		close(q);
-	if (idle >= 0)
-		close(idle);
-	munmap(p, N * PAGE);
-	free(pfns);
 }
 
 static void scenario_shmem_shared(void)
@@ -2464,12 +2405,98 @@ static void scenario_pid_thp(void)
 	munmap(raw, 2 * HPAGE);
 }
 
+/*
+ * The oracle of `rmapctl pid`: for each of the @n pages at @addr, the other processes every process's pagemap
+ * finds its PFN in; written to @path as "pid pages" lines, one per sharer.
+ */
+static void pid_oracle(char *addr, int n, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	long pids[64];
+	uint64_t pages[64];
+	size_t np = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct owner *o;
+		size_t no = pagemap_owners(pfn_of(getpid(), addr + (size_t)i * PAGE), &o), k;
+
+		for (size_t j = 0; j < no; j++) {
+			bool dup = o[j].pid == getpid();
+
+			for (size_t m = 0; m < j && !dup; m++)
+				dup = o[m].pid == o[j].pid;
+			if (dup)
+				continue;
+			for (k = 0; k < np && pids[k] != o[j].pid; k++)
+				;
+			if (k == np && np < 64) {
+				pids[np] = o[j].pid;
+				pages[np++] = 0;
+			}
+			if (k < np)
+				pages[k]++;
+		}
+		free(o);
+	}
+	for (size_t k = 0; k < np; k++)
+		fprintf(f, "%ld %llu\n", pids[k], (unsigned long long)pages[k]);
+	fclose(f);
+}
+
+/*
+ * Page cache that is not shmem (ramfs): 8 pages mapped shared and 4 of them again privately, both inherited by
+ * a child that reads them all; then 2 of the private ones written by us alone (copy on write: anon, private).
+ * The child maps the same page-cache pages through its two vmas: one sharer, counted once per page of ours.
+ */
+static void scenario_pid_file(void)
+{
+	char *arena = mmap(NULL, 12 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), cmd[1200];
+	int fd = -1, rc;
+	struct child a;
+
+	mkdir("/mnt", 0755);
+	mkdir("/mnt/ram", 0755);
+	if (!mount("ramfs", "/mnt/ram", "ramfs", 0, NULL) || errno == EBUSY)
+		fd = open("/mnt/ram/pid", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (arena == MAP_FAILED || fd < 0 || ftruncate(fd, 8 * PAGE) ||
+	    mmap(arena, 8 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) != arena ||
+	    mmap(arena + 8 * PAGE, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) !=
+	    arena + 8 * PAGE) {
+		result(false, "pid of file pages: a ramfs file mapped shared and private");
+		return;
+	}
+	fill(arena, 8 * PAGE, 79);
+	for (int i = 8; i < 12; i++)
+		(void)*(volatile char *)(arena + i * PAGE);	/* read: the page-cache page itself */
+	/* fork copies no PTE of a file vma without an anon_vma (vma_needs_copy()): the child faults them in */
+	touch_addr = arena;
+	touch_len = 12 * PAGE;
+	child_start(&a, touch_step, NULL);
+	fill(arena + 8 * PAGE, 2 * PAGE, 83);	/* copy on write, after the fork: ours alone */
+	pid_oracle(arena, 12, "/tmp/pidf.want");
+	snprintf(cmd, sizeof(cmd), "rmapctl pid %d --range 0x%lx-0x%lx --json > /tmp/pidf.json && "
+		 "jq -r '.sharers[] | \"\\(.pid) \\(.pages)\"' /tmp/pidf.json | sort > /tmp/pidf.got && "
+		 "sort /tmp/pidf.want | cmp - /tmp/pidf.got && "
+		 "jq -e '.present == 12 and .shared == 10 and .private == 2 and "
+		 "[.runs[] | [.pages, .kind, [.shared_with[].pid]]] == [[8, \"file\", [%d]], [2, \"-\", []], "
+		 "[2, \"file\", [%d]]] and .sharers[0].file == 10 and .sharers[0].anon == 0' /tmp/pidf.json "
+		 "> /dev/null", getpid(), (unsigned long)arena, (unsigned long)arena + 12 * PAGE, a.pid, a.pid);
+	rc = system(cmd);
+	result(rc == 0, "pid of file pages: 8 shared and 2 private-clean page-cache pages shared with the child, 2 "
+	       "copied on write private; each sharer's pages as every process's pagemap gives them");
+	if (rc)
+		(void)!system("cat /tmp/pidf.want; echo got:; cat /tmp/pidf.got; head -c 900 /tmp/pidf.json");
+	child_stop(&a);
+	munmap(arena, 12 * PAGE);
+	close(fd);
+	unlink("/mnt/ram/pid");
+}
+
 static void scenario_pid(void)
 {
 	char *arena = mmap(NULL, 32 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), cmd[1024];
 	int fd = memfd_create("pid", 0);
 	struct child a, b;
-	FILE *f;
 	int rc;
 
 	if (arena == MAP_FAILED || fd < 0 || ftruncate(fd, 8 * PAGE) ||
@@ -2490,39 +2517,7 @@ static void scenario_pid(void)
 	touch_len = 0;
 	child_start(&b, touch_step, NULL);
 	fill(arena + 24 * PAGE, 8 * PAGE, 71);	/* copy on write: ours alone again */
-	/* the oracle: for each page, the other processes pagemap finds it in */
-	f = fopen("/tmp/pid.want", "w");
-	{
-		long pids[64];
-		uint64_t pages[64];
-		size_t np = 0;
-
-		for (int i = 0; i < 32; i++) {
-			struct owner *o;
-			size_t n = pagemap_owners(pfn_of(getpid(), arena + i * PAGE), &o), k;
-
-			for (size_t j = 0; j < n; j++) {
-				bool dup = o[j].pid == getpid();
-
-				for (size_t m = 0; m < j && !dup; m++)
-					dup = o[m].pid == o[j].pid;
-				if (dup)
-					continue;
-				for (k = 0; k < np && pids[k] != o[j].pid; k++)
-					;
-				if (k == np && np < 64) {
-					pids[np] = o[j].pid;
-					pages[np++] = 0;
-				}
-				if (k < np)
-					pages[k]++;
-			}
-			free(o);
-		}
-		for (size_t k = 0; k < np; k++)
-			fprintf(f, "%ld %llu\n", pids[k], (unsigned long long)pages[k]);
-	}
-	fclose(f);
+	pid_oracle(arena, 32, "/tmp/pid.want");
 	snprintf(cmd, sizeof(cmd), "rmapctl pid %d --range 0x%lx-0x%lx --json > /tmp/pid.json && "
 		 "jq -r '.sharers[] | \"\\(.pid) \\(.pages)\"' /tmp/pid.json | sort > /tmp/pid.got && "
 		 "sort /tmp/pid.want | cmp - /tmp/pid.got && "
@@ -3325,6 +3320,113 @@ static void scenario_explain_mlock(void)
 	munmap(p, 3 * PAGE);
 }
 
+/*
+ * The walk's cost in the report: an anon page shared by fork with three children is found through four
+ * anon_vma_chains of one tree (parent's and each child's vma, anon_vma_fork()), and its longest lock hold is
+ * the anon_vma lock's (a page-table lock's only by clock skew); a ramfs page mapped by 100 vmas of one process
+ * costs 100 vmas and at least as many tree nodes, under the folio lock the file walk holds throughout; a page
+ * of an anon region split into 1000 vmas (one anon_vma tree of 1000 chains) is found in one vma after a search
+ * of the tree's height, not of its size. pfn -v says the same in words.
+ */
+static void scenario_walk_cost(void)
+{
+	enum { CHILDREN = 3, FILE_MAPS = 100 };
+	char *p = map_anon(PAGE), *maps[FILE_MAPS], cmd[1024];
+	struct child c[CHILDREN];
+	int fd = -1, n = 0;
+
+	fill(p, PAGE, 89);
+	for (int i = 0; i < CHILDREN; i++)
+		child_start(&c[i], NULL, NULL);
+	snprintf(cmd, sizeof(cmd), "rmapctl pfn %llu --json > /tmp/cost.json && jq -e '.verdict == \"complete\" and "
+		 "(.mappings | length) == 4 and .cost.vmas == 4 and .cost.nodes >= 4 and .cost.tables >= 4 and "
+		 "(.cost.longest_lock == \"anon_vma\" or .cost.longest_lock == \"ptl\") and "
+		 "(.cost | has(\"longest_ptl_ns\"))' "
+		 "/tmp/cost.json > /dev/null || { cat /tmp/cost.json; exit 1; }",
+		 (unsigned long long)pfn_of(getpid(), p));
+	result(system(cmd) == 0, "walk cost of an anon page shared with 3 children: 4 tree nodes at least, 4 vmas, "
+	       "a lock hold of the anon_vma or a page table");
+	snprintf(cmd, sizeof(cmd), "rmapctl pfn -v %llu | grep -E '^  walk cost: [0-9]+ tree nodes, 4 vmas, [0-9]+ "
+		 "page-table locks, [0-9]+ attempts?; longest lock hold (anon_vma|ptl) [0-9.]+ us, page-table lock "
+		 "[0-9.]+ us$' > /dev/null",
+		 (unsigned long long)pfn_of(getpid(), p));
+	result(system(cmd) == 0, "pfn -v: the walk's cost in one line");
+	for (int i = 0; i < CHILDREN; i++)
+		child_stop(&c[i]);
+	munmap(p, PAGE);
+
+	mkdir("/mnt", 0755);
+	mkdir("/mnt/ram", 0755);
+	if (!mount("ramfs", "/mnt/ram", "ramfs", 0, NULL) || errno == EBUSY)
+		fd = open("/mnt/ram/cost", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, PAGE)) {
+		result(false, "walk cost: a ramfs file");
+		return;
+	}
+	for (; n < FILE_MAPS; n++) {
+		maps[n] = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+		if (maps[n] == MAP_FAILED)
+			break;
+		(void)*(volatile char *)maps[n];
+	}
+	snprintf(cmd, sizeof(cmd), "rmapctl pfn %llu --json > /tmp/cost.json && jq -e '.verdict == \"complete\" and "
+		 ".kind == \"file\" and (.mappings | length) == %d and .cost.nodes >= %d and .cost.vmas == %d and "
+		 ".cost.longest_lock == \"folio\"' /tmp/cost.json > /dev/null || "
+		 "{ head -c 600 /tmp/cost.json; exit 1; }", (unsigned long long)pfn_of(getpid(), maps[0]), FILE_MAPS,
+		 FILE_MAPS, FILE_MAPS);
+	result(n == FILE_MAPS && system(cmd) == 0, "walk cost of a file page mapped by %d vmas: %d tree nodes at "
+	       "least, %d vmas, the longest hold the folio lock's", FILE_MAPS, FILE_MAPS, FILE_MAPS);
+	while (n--)
+		munmap(maps[n], PAGE);
+	close(fd);
+	unlink("/mnt/ram/cost");
+
+	/* an rbtree of 1000 nodes is at most 2 log2(1001) < 20 high: down to the match, then up to the root */
+	p = map_anon(1000 * PAGE);
+	madvise(p, 1000 * PAGE, MADV_NOHUGEPAGE);
+	fill(p, 1000 * PAGE, 97);
+	for (int i = 1; i < 1000; i += 2)
+		mprotect(p + i * PAGE, PAGE, PROT_READ);
+	snprintf(cmd, sizeof(cmd), "rmapctl pfn %llu --json > /tmp/cost.json && jq -e '.verdict == \"complete\" and "
+		 ".cost.vmas == 1 and .cost.nodes >= 2 and .cost.nodes <= 40' /tmp/cost.json > /dev/null || "
+		 "{ cat /tmp/cost.json; exit 1; }", (unsigned long long)pfn_of(getpid(), p + 500 * PAGE));
+	result(system(cmd) == 0, "walk cost of a page in an anon_vma tree of 1000 vmas: one vma, a search of the "
+	       "tree's height (2 to 40 nodes)");
+	munmap(p, 1000 * PAGE);
+}
+
+/*
+ * A process name of any bytes: the report escapes all but printable ASCII as \ooo (the kernel's isprint()
+ * passes Latin-1's 0xa0-0xff, which let half of a UTF-8 name through raw: failed on 10ba5f8's module), and
+ * rmapctl's JSON gives the bytes back, an invalid one as U+FFFD.
+ */
+static void name_step(int n, void *arg)
+{
+	(void)arg;
+	if (n == 0)
+		prctl(PR_SET_NAME, "caf\xc3\xa9 x\x85=");
+}
+
+static void scenario_comm_bytes(void)
+{
+	char *p = map_anon(PAGE), req[32], out[8192], cmd[512];
+	struct child c;
+	uint64_t pfn;
+
+	fill(p, PAGE, 101);
+	child_start(&c, name_step, NULL);
+	pfn = pfn_of(c.pid, p);
+	snprintf(req, sizeof(req), "%llu", (unsigned long long)pfn);
+	result(raw_query(req, strlen(req), out, sizeof(out)) == 0 &&
+	       strstr(out, " comm=caf\\303\\251\\040x\\205\\075 vaddr=") != NULL,
+	       "a name of UTF-8, a space, an invalid byte and '=': every byte outside printable ASCII escaped");
+	snprintf(cmd, sizeof(cmd), "rmapctl pfn %llu --json | jq -e '[.mappings[].comm] | index(\"caf\u00e9 "
+		 "x\ufffd=\") != null' > /dev/null", (unsigned long long)pfn);
+	result(system(cmd) == 0, "rmapctl's JSON gives the name back: UTF-8 kept, the invalid byte U+FFFD");
+	child_stop(&c);
+	munmap(p, PAGE);
+}
+
 static const struct scenario {
 	const char *name, *group;	/* group: which guest script runs it */
 	void (*fn)(void);
@@ -3343,6 +3445,8 @@ static const struct scenario {
 	{ "many", "oracle", scenario_many },
 	{ "mthp", "oracle", scenario_mthp },
 	{ "large-file", "oracle", scenario_large_file },
+	{ "walk-cost", "oracle", scenario_walk_cost },
+	{ "comm-bytes", "oracle", scenario_comm_bytes },
 	{ "hostile", "hostile", scenario_hostile },
 	{ "zero", "hostile", scenario_zero },
 	{ "many-opens", "hostile", scenario_many_opens },
@@ -3350,12 +3454,12 @@ static const struct scenario {
 	{ "fuzz", "hostile", scenario_fuzz },
 	{ "fault-inject", "hostile", scenario_fault_inject },
 	{ "race", "stress", scenario_race },
-	{ "bench", "bench", scenario_bench },
 	{ "range-batch", "entry", scenario_range_batch },
 	{ "range-all", "entry", scenario_range_all },
 	{ "vaddr", "entry", scenario_vaddr },
 	{ "pid", "entry", scenario_pid },
 	{ "pid-thp", "entry", scenario_pid_thp },
+	{ "pid-file", "entry", scenario_pid_file },
 	{ "explain-pin", "explain", scenario_explain_pin },
 	{ "explain-pin-thp", "explain", scenario_explain_pin_thp },
 	{ "explain-mlock", "explain", scenario_explain_mlock },
