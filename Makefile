@@ -25,7 +25,7 @@ BPF_OBJS := $(addprefix $(BUILD)/bpf/,maps.bpf.o migrate.bpf.o unmap.bpf.o pin.b
 RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
 DEFAULT_LINE ?= 6.1
 
-.PHONY: all module rmapctl guest-progs unit check check-fresh check-debug stress demo deps checkpatch clean install deb check-packages
+.PHONY: all module rmapctl guest-progs unit check check-fresh check-debug stress bench demo deps checkpatch clean install deb check-packages
 
 all: module rmapctl
 
@@ -73,7 +73,11 @@ $(BUILD)/guest/rmaptest: tests/guest/rmaptest.c tests/guest/oracle.c tests/guest
 	@mkdir -p $(BUILD)/guest
 	$(CC) $(GUEST_CFLAGS) -pthread -o $@ tests/guest/rmaptest.c tests/guest/oracle.c $(BPF_LIBS)
 
-GUEST_PROGS := $(addprefix $(BUILD)/guest/,guest-exit idle rmaptest rmapctl)
+$(BUILD)/guest/rmapbench: tests/guest/rmapbench.c tests/guest/oracle.c tests/guest/oracle.h
+	@mkdir -p $(BUILD)/guest
+	$(CC) $(GUEST_CFLAGS) -o $@ tests/guest/rmapbench.c tests/guest/oracle.c
+
+GUEST_PROGS := $(addprefix $(BUILD)/guest/,guest-exit idle rmaptest rmapbench rmapctl)
 guest-progs: $(GUEST_PROGS)
 
 $(BUILD)/unit/test_report: tests/unit/test_report.c $(USER_SRCS) $(USER_HDRS)
@@ -112,6 +116,7 @@ unit: $(BUILD)/unit/test_report $(BUILD)/unit/test_history $(BUILD)/unit/test_ra
 		and d["report"]["mappings"][0]["comm"] == "post\"gres\\"' $(BUILD)/unit/explain.json && \
 		echo "PASS: unit explain --json parses as JSON (python3's json), quotes and backslashes escaped"
 	tests/unit/test-install.sh
+	tests/unit/test-bench-report.sh
 
 # rmapctl where a Debian admin looks for it: the program, its manual page and its bash completion.
 PREFIX ?= /usr/local
@@ -144,6 +149,11 @@ check-fresh:
 # The guest suite on the debug kernel alone (lockdep, KASAN, DEBUG_VM, kmemleak); make check includes it.
 check-debug:
 	@KERNELS=debug tests/check.sh
+
+# The benchmark: ratios measured side by side in one guest boot per line, tables against the goals, results.json
+# and plots in build/bench/ (tests/bench.sh: KERNELS=, BENCH_SCALE=full|quick, BENCH_SERIES=).
+bench:
+	@tests/bench.sh
 
 # The stress scenario for STRESS_SECONDS (default 600) on 6.1 and the debug kernel.
 stress:

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Install the host tools every target needs (check, check-debug, check-fresh, demo, stress, checkpatch, the
+# Install the host tools every target needs (check, check-debug, check-fresh, demo, stress, bench, checkpatch, the
 # module, rmapctl and its BPF programs), from the system's own (bookworm) sources. Idempotent.
 # The lists are derived from what each build needs, not from what a machine happened to lack; `make
 # check-fresh` proves them in a minimal debootstrapped bookworm root. README.md ("Host packages") says why each.
@@ -26,7 +26,9 @@ tracing="clang llvm bpftool libbpf-dev lz4 zstd"
 # which the guest tests parse rmapctl's JSON with; groff-base, which the unit tests format the manual page with
 # (warnings are errors), and dpkg-dev's dpkg-deb is in every Debian already (make deb).
 rig="busybox-static debootstrap dkms gzip rsync libnuma-dev jq groff-base"
-tools="$build $kernel $tracing $rig"
+# make bench draws its scaling plots with gnuplot (the build without X: PNG through libgd, and SVG).
+bench="gnuplot-nox"
+tools="$build $kernel $tracing $rig $bench"
 
 rig_apt_setup
 # backports' QEMU runs on bookworm's libraries: install the ones it links against.
