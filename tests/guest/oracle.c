@@ -53,6 +53,20 @@ void skip(const char *fmt, ...)
 	va_end(ap);
 }
 
+unsigned long max_pfn_from_iomem(void)
+{
+	char line[256];
+	unsigned long start, end, max = 0;
+	FILE *f = fopen("/proc/iomem", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "System RAM") && sscanf(line, " %lx-%lx", &start, &end) == 2 && end / PAGE > max)
+			max = end / PAGE;
+	if (f)
+		fclose(f);
+	return max;
+}
+
 static uint64_t read_u64_at(const char *path, uint64_t index)
 {
 	uint64_t v = 0;

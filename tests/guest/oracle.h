@@ -46,6 +46,8 @@ void result(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 void skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* say why */
 
 uint64_t pfn_of(pid_t pid, const void *vaddr);	/* 0 if not present */
+/* The PFN past the highest "System RAM" of /proc/iomem. */
+unsigned long max_pfn_from_iomem(void);
 long kpagecount(uint64_t pfn);
 uint64_t kpageflags(uint64_t pfn);
 

@@ -165,21 +165,22 @@ static void compare_walks(int q, const uint64_t *pfns, int n, double *ours_ns, d
 		close(idle);
 }
 
-/* Children that read [@addr, @addr + @len) (fork copies no PTE of a shared file vma), then wait to be killed. */
-static void spawn(pid_t *pids, int n, const char *addr, size_t len)
+/*
+ * @n children that read [@addr, @addr + @len) (fork copies no PTE of a shared file vma), then wait to be
+ * killed; how many started (fewer when fork fails: the caller says so).
+ */
+static int spawn(pid_t *pids, int n, const char *addr, size_t len)
 {
-	int ready[2];
+	int ready[2], started = 0;
 	char c;
 
 	if (pipe(ready))
-		exit(2);
-	for (int i = 0; i < n; i++) {
-		pids[i] = fork();
-		if (pids[i] < 0) {
-			perror("fork");
-			exit(2);
-		}
-		if (pids[i] == 0) {
+		return 0;
+	for (; started < n; started++) {
+		pids[started] = fork();
+		if (pids[started] < 0)
+			break;
+		if (pids[started] == 0) {
 			for (size_t off = 0; off < len; off += PAGE)
 				(void)*(volatile const char *)(addr + off);
 			(void)!write(ready[1], "k", 1);
@@ -187,18 +188,22 @@ static void spawn(pid_t *pids, int n, const char *addr, size_t len)
 				pause();
 		}
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < started; i++)
 		(void)!read(ready[0], &c, 1);
 	close(ready[0]);
 	close(ready[1]);
+	return started;
 }
 
+/* Kill and wait for @pids (a failed fork's -1 left alone: kill(-1) would end every process). */
 static void reap(pid_t *pids, int n)
 {
 	for (int i = 0; i < n; i++)
-		kill(pids[i], SIGKILL);
+		if (pids[i] > 0)
+			kill(pids[i], SIGKILL);
 	for (int i = 0; i < n; i++)
-		waitpid(pids[i], NULL, 0);
+		if (pids[i] > 0)
+			waitpid(pids[i], NULL, 0);
 }
 
 static void fill(char *p, size_t len, int seed)
@@ -280,7 +285,8 @@ static void shape_region(int q, const char *shape, char *p, int pages, const cha
 	pid_t kids[MAPPERS - 1];
 	uint64_t *pfns = pfns_of(p, pages);
 
-	spawn(kids, MAPPERS - 1, p, (size_t)pages * PAGE);
+	if (spawn(kids, MAPPERS - 1, p, (size_t)pages * PAGE) != MAPPERS - 1)
+		exit(2);
 	shape_record(q, shape, pfns, pages, why_no_kernel);
 	reap(kids, MAPPERS - 1);
 	free(pfns);
@@ -533,27 +539,13 @@ static double time_lists(int q, const uint64_t *pfns, int n, int *reports)
 	return now_s() - t0;
 }
 
-static unsigned long max_pfn(void)
-{
-	char line[256];
-	unsigned long start, end, max = 0;
-	FILE *f = fopen("/proc/iomem", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (strstr(line, "System RAM") && sscanf(line, " %lx-%lx", &start, &end) == 2 && end / PAGE > max)
-			max = end / PAGE;
-	if (f)
-		fclose(f);
-	return max;
-}
-
 /* A range request over all RAM, every batch read: PFNs per second, and the pages reported. */
 static double time_range_all(int q, unsigned long *reported, double *pfns_per_s)
 {
 	char req[64];
 	double t0 = now_s(), t;
 	ssize_t got;
-	unsigned long end = max_pfn();
+	unsigned long end = max_pfn_from_iomem();
 
 	snprintf(req, sizeof(req), "range 0 %lu", end);
 	*reported = 0;
@@ -597,7 +589,8 @@ static void series_pagemap(int q)
 
 	madvise(p, pages * PAGE, MADV_NOHUGEPAGE);
 	fill(p, pages * PAGE, 5);
-	spawn(kids, MAPPERS - 1, NULL, 0);
+	if (spawn(kids, MAPPERS - 1, NULL, 0) != MAPPERS - 1)
+		exit(2);
 	pfns = pfns_of(p, pages);
 	sorted = malloc(pages * sizeof(*sorted));
 	memcpy(sorted, pfns, pages * sizeof(*sorted));
@@ -621,7 +614,7 @@ static void series_pagemap(int q)
 	     scan_each * pages * 1e9, scan * 1e9, singles * 1e9, lists * 1e9, scan_each * pages / lists,
 	     scan_each * pages / singles, scan / lists);
 	emit("pagemap", "\"what\":\"range_all_ram\",\"pfns\":%lu,\"reported\":%lu,\"seconds\":%.3f,"
-	     "\"pfns_per_s\":%.0f,\"reports_per_s\":%.0f", max_pfn(), reported, range_s, range_rate,
+	     "\"pfns_per_s\":%.0f,\"reports_per_s\":%.0f", max_pfn_from_iomem(), reported, range_s, range_rate,
 	     reported / range_s);
 	result(ok == pages && reports == pages && reported > 0, "bench pagemap: %d single queries and %d listed "
 	       "complete of %d, a range of all RAM reported %lu pages", ok, reports, pages, reported);
@@ -639,6 +632,11 @@ static void series_pagemap(int q)
 		}
 		usleep(2000000);
 		one_pfn(q, pfns[0], "one_pfn_busy", scan1, ours1);
+		/* the set among them: the lists cost what they cost above (they read no other process) */
+		scan_each = median(scan1, rounds);
+		emit("pagemap", "\"what\":\"pfn_set_busy\",\"pfns\":%d,\"processes\":%d,\"scan_per_pfn_ns\":%.0f,"
+		     "\"lists_ns\":%.0f,\"speedup_lists_vs_scan_per_pfn\":%.1f", pages, count_processes(),
+		     scan_each * pages * 1e9, lists * 1e9, scan_each * pages / lists);
 		reap(idle, IDLE);
 	}
 	reap(kids, MAPPERS - 1);
@@ -685,6 +683,23 @@ static void scaling_record(int q, const char *what, uint64_t pfn, int n)
 	result(ok, "bench scaling: %s at %d: complete, %llu mappings", what, n, (unsigned long long)mappings);
 }
 
+/* Room for @n more processes: pid_max raised where a small kernel keeps it low (BASE_SMALL: 4096). */
+static void pid_room(int n)
+{
+	char buf[32];
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
+	long max = 0;
+
+	if (f && fgets(buf, sizeof(buf), f))
+		max = strtol(buf, NULL, 10);
+	if (f)
+		fclose(f);
+	if (max && max < n + 2000) {
+		snprintf(buf, sizeof(buf), "%d", n + 2000 > 32768 ? n + 2000 : 32768);
+		write_str("/proc/sys/kernel/pid_max", buf);
+	}
+}
+
 /* One anon page and one file page, mapped by 1 … 10,000 processes: the caller, then forked children. */
 static void series_processes(int q)
 {
@@ -698,11 +713,17 @@ static void series_processes(int q)
 		result(false, "bench scaling: a ramfs file");
 		return;
 	}
+	pid_room(steps[nsteps - 1]);
 	fill(anon, PAGE, 9);
 	fill(file, PAGE, 10);
 	for (int s = 0; s < nsteps; s++) {
-		spawn(kids + have - 1, steps[s] - have, file, PAGE);
-		have = steps[s];
+		int want = steps[s] - have, got = spawn(kids + have - 1, want, file, PAGE);
+
+		have += got;
+		if (got < want) {
+			skip("bench scaling: %d processes: fork failed after %d (%s)", steps[s], have, strerror(errno));
+			break;
+		}
 		scaling_record(q, "anon_processes", pfn_of(getpid(), anon), have);
 		scaling_record(q, "file_processes", pfn_of(getpid(), file), have);
 	}
@@ -794,7 +815,7 @@ static void scan_all(int out)
 	double t0 = now_s();
 	ssize_t got;
 
-	snprintf(req, sizeof(req), "range 0 %lu", max_pfn());
+	snprintf(req, sizeof(req), "range 0 %lu", max_pfn_from_iomem());
 	if (q < 0 || write(q, req, strlen(req)) <= 0)
 		_exit(1);
 	while ((got = read(q, qbuf, QBUF_SIZE - 1)) > 0) {
@@ -876,7 +897,8 @@ static void series_worst_hugetlb(int q)
 		return;
 	}
 	fill(p, len, 17);
-	spawn(&kid, 1, p, len);
+	if (spawn(&kid, 1, p, len) != 1)
+		exit(2);
 	ns = time_one(q, pfn_of(getpid(), p + len / 2 + 5 * PAGE), &ok, &nodes, &lock_ns, &mappings);
 	emit("worst", "\"case\":\"hugetlb_shared_%zumib\",\"ns\":%.0f,\"mappings\":%llu,\"longest_lock_ns\":%llu",
 	     len >> 20, ns, (unsigned long long)mappings, (unsigned long long)lock_ns);

@@ -915,21 +915,6 @@ static void expect_errno(const char *what, const char *req, size_t len, int want
 	       want ? strerror(want) : "accepted");
 }
 
-static unsigned long max_pfn_from_iomem(void)
-{
-	char line[256];
-	unsigned long start, end, max = 0;
-	FILE *f = fopen("/proc/iomem", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (strstr(line, "System RAM") && sscanf(line, " %lx-%lx", &start, &end) == 2 && end / PAGE > max)
-			max = end / PAGE;
-	if (f)
-		fclose(f);
-	return max;
-}
-
-/* A PFN whose kpageflags has @bit and none of @without, after @skip such PFNs. */
 /* The @skip+1-th PFN whose kpageflags have every bit of @with and none of @without; 0 if none. */
 static uint64_t find_pfn_with(uint64_t with, uint64_t without, int skip, unsigned long max_pfn)
 {
