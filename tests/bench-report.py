@@ -194,11 +194,11 @@ def plot(name, recs, plots):
                 for n, us, nodes in pts:
                     f.write("%d %.3f %d\n" % (n, us, nodes))
             data[what] = path
-    common = ["set termoption noenhanced", "set logscale x", "set key top left", "set grid"]
+    common = ["set termoption noenhanced", "set logscale x", "set key bottom right", "set grid"]
     for term, ext in (("png size 900,560", "png"), ("svg size 900,560", "svg")):
         out = os.path.join(plots, "scaling-%s.%s" % (name, ext))
         script = ["set terminal %s" % term, "set output '%s'" % out] + common + [
-            "set title 'rmap_probe on %s: what each further mapping adds to a query (TCG: shapes, not absolutes)'"
+            "set title '%s: what each further mapping adds to a query (TCG)'"
             % name, "set logscale y", "set xlabel 'n: processes mapping the page, or vmas mapping it'",
             "set ylabel 'us per further mapping (median)'"]
         parts = ["'%s' using 1:2 with linespoints title '%s'" % (data[w], label)
@@ -210,7 +210,7 @@ def plot(name, recs, plots):
         if "anon_vma_tree_vmas" in data:
             out = os.path.join(plots, "tree-%s.%s" % (name, ext))
             script = ["set terminal %s" % term, "set output '%s'" % out] + common + [
-                "set title 'rmap_probe on %s: a page in an anon_vma tree of n vmas'" % name,
+                "set title '%s: a page in an anon_vma tree of n vmas (TCG)'" % name,
                 "set xlabel 'n: vmas in the tree (one maps the page)'", "set ylabel 'us per query (median)'",
                 "set y2label 'tree nodes visited'", "set y2tics", "set yrange [0:*]", "set y2range [0:*]",
                 "plot '%s' using 1:2 with linespoints title 'query', '%s' using 1:3 axes x1y2 with linespoints "
