@@ -93,20 +93,22 @@ extern const char * const rmp_level_names[];
 
 /*
  * The longest lock holds of a query: rmp_lock_clock() when a lock is taken, rmp_lock_released() (or
- * rmp_ptl_released() for a page-table lock) once it is let go. local_clock() never sleeps and is monotonic on
- * one CPU; a sleeping lock held across cond_resched() may be let go on another CPU, whose clock can differ by
- * up to a tick either way (kernel/sched/clock.c), so such a hold is that exact; a negative one counts as 0.
- * The locks nest (query.c), so the longest is the outermost's; page-table locks, held with preemption off
- * and in the way of faults, have their own maximum.
+ * rmp_ptl_released() for a page-table lock) once it is let go. sched_clock(), not local_clock(): where the TSC
+ * is marked unstable (every TCG guest here: "TSCs unsynchronized"), local_clock() clamps each CPU's clock into
+ * the window of its last tick, and holds shorter than that came out as 0; sched_clock() is the raw TSC in ns
+ * (x86; exported, never sleeps). A sleeping lock held across cond_resched() may be let go on another CPU, whose
+ * TSC may differ a little: such a hold is that exact, and a negative one counts as 0. The locks nest (query.c),
+ * so the longest is the outermost's; page-table locks, held with preemption off and in the way of faults,
+ * have their own maximum.
  */
 static inline u64 rmp_lock_clock(void)
 {
-	return local_clock();
+	return sched_clock();
 }
 
 static inline void rmp_lock_released(struct rmp_report *r, const char *lock, u64 taken)
 {
-	s64 ns = max_t(s64, local_clock() - taken, 0);
+	s64 ns = max_t(s64, sched_clock() - taken, 0);
 
 	if (!r->lock_name || ns > r->lock_ns) {
 		r->lock_ns = ns;
@@ -116,7 +118,7 @@ static inline void rmp_lock_released(struct rmp_report *r, const char *lock, u64
 
 static inline void rmp_ptl_released(struct rmp_report *r, u64 taken)
 {
-	s64 ns = max_t(s64, local_clock() - taken, 0);
+	s64 ns = max_t(s64, sched_clock() - taken, 0);
 
 	r->ptl_ns = max_t(u64, r->ptl_ns, ns);
 	if (!r->lock_name || ns > r->lock_ns) {

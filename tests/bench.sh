@@ -35,5 +35,6 @@ for line in $kernels; do
 done
 [ ${#consoles[@]} -gt 0 ] || exit 1
 python3 tests/bench-report.py --out "$out/results.json" --plots "$out" "${consoles[@]}" | tee "$out/report.txt"
+[ "${PIPESTATUS[0]}" -eq 0 ] || failed=1
 echo "bench: results in $out/results.json, the tables in $out/report.txt" >&2
 exit $failed
