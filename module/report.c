@@ -90,35 +90,48 @@ static void rmp_print_escaped(struct rmp_text *t, const char *s)
 	}
 }
 
-void rmp_format(struct rmp_text *t, const struct rmp_report *r)
+/* The names of @flags' bits, comma-separated, into @buf (every name fits: RMP_NR_FLAGS of them, short). */
+static void rmp_flag_list(char *buf, size_t size, u64 flags)
 {
-	const char *sep = "";
-	size_t i;
+	size_t len = 0;
 	int bit;
 
-	rmp_printf(t, "page pfn=0x%lx head_pfn=0x%lx order=%u kind=%s node=%d zone=%s refcount=%d mapcount=%d flags=",
-		   r->pfn, r->head_pfn, r->order, r->kind, r->node, r->zone, r->refcount, r->mapcount);
-	for (bit = 0; rmp_flag_names[bit]; bit++) {
-		if (r->flags & BIT_ULL(bit)) {
-			rmp_printf(t, "%s%s", sep, rmp_flag_names[bit]);
-			sep = ",";
-		}
-	}
-	rmp_printf(t, "\n");
+	buf[0] = '\0';
+	for (bit = 0; rmp_flag_names[bit]; bit++)
+		if (flags & BIT_ULL(bit))
+			len += scnprintf(buf + len, size - len, "%s%s", len ? "," : "", rmp_flag_names[bit]);
+}
+
+/*
+ * A report is mostly this, a page after another in a range or a list: each line in as few vsnprintf() calls
+ * as its optional parts allow.
+ */
+void rmp_format(struct rmp_text *t, const struct rmp_report *r)
+{
+	char flags[RMP_NR_FLAGS * 12];
+	size_t i;
+
+	rmp_flag_list(flags, sizeof(flags), r->flags);
+	rmp_printf(t, "page pfn=0x%lx head_pfn=0x%lx order=%u kind=%s node=%d zone=%s refcount=%d mapcount=%d flags=%s\n",
+		   r->pfn, r->head_pfn, r->order, r->kind, r->node, r->zone, r->refcount, r->mapcount, flags);
 	if (r->has_file) {
-		rmp_printf(t, "file ino=%lu dev=%u:%u index=%lu path=", r->ino, MAJOR(r->dev), MINOR(r->dev),
-			   r->index);
-		rmp_print_escaped(t, r->path);
-		rmp_printf(t, "\n");
+		bool plain = rmp_plain(r->path);
+
+		rmp_printf(t, "file ino=%lu dev=%u:%u index=%lu path=%s%s", r->ino, MAJOR(r->dev), MINOR(r->dev),
+			   r->index, plain ? r->path : "", plain ? "\n" : "");
+		if (!plain) {
+			rmp_print_escaped(t, r->path);
+			rmp_printf(t, "\n");
+		}
 	}
 	if (r->hold.known) {
 		const struct rmp_hold *h = &r->hold;
+		char pins[24] = "";
 
-		rmp_printf(t, "hold mapped=%d cache=%d private=%d extra=%d dma_pinned=%d", h->mapped, h->cache,
-			   h->private, h->extra, h->dma_pinned);
 		if (h->pincount >= 0)
-			rmp_printf(t, " pincount=%d", h->pincount);
-		rmp_printf(t, " migrate=%s", h->migrate);
+			scnprintf(pins, sizeof(pins), " pincount=%d", h->pincount);
+		rmp_printf(t, "hold mapped=%d cache=%d private=%d extra=%d dma_pinned=%d%s migrate=%s", h->mapped,
+			   h->cache, h->private, h->extra, h->dma_pinned, pins, h->migrate);
 		if (h->migrate_fn)
 			rmp_printf(t, " migrate_fn=%ps", h->migrate_fn);
 		rmp_printf(t, " pageblock=%s\n", h->pageblock);
@@ -135,17 +148,14 @@ void rmp_format(struct rmp_text *t, const struct rmp_report *r)
 			   m->vaddr, m->vma_start, m->vma_end, m->vm_flags, rmp_level_names[m->level], m->writable,
 			   m->dirty, m->young, m->soft_dirty, m->uffd_wp, m->shared_table);
 	}
-	rmp_printf(t, "end mappings=%zu entries=%zu verdict=%s attempts=%u nodes=%lu vmas=%lu tables=%lu lock_ns=%llu",
+	rmp_printf(t, "end mappings=%zu entries=%zu verdict=%s attempts=%u nodes=%lu vmas=%lu tables=%lu lock_ns=%llu%s%s ptl_ns=%llu%s",
 		   r->nr_maps, r->nr_entries, rmp_verdict_names[r->verdict], r->attempts, r->nodes, r->vmas,
-		   r->tables, r->lock_ns);
-	if (r->lock_name)
-		rmp_printf(t, " lock=%s", r->lock_name);
-	rmp_printf(t, " ptl_ns=%llu", r->ptl_ns);
+		   r->tables, r->lock_ns, r->lock_name ? " lock=" : "", r->lock_name ?: "", r->ptl_ns,
+		   r->note ? " note=" : "\n");
 	if (r->note) {
-		rmp_printf(t, " note=");
 		rmp_print_escaped(t, r->note);
+		rmp_printf(t, "\n");
 	}
-	rmp_printf(t, "\n");
 }
 
 /*
