@@ -88,7 +88,7 @@ static void rmp_pte_bits(struct rmp_mapping *m, pte_t *ptep, pte_t pte)
 /*
  * Map the PTE table @pmdval points to and take its lock, noting when in *@taken; NULL if *@pmd changed
  * meanwhile (read it again). Called inside rcu_read_lock(), taken before @pmdval was read: see the top of this
- * file. rmp_pte_unlock() lets go.
+ * file. rmp_ptl_unlock() lets go.
  */
 static pte_t *rmp_pte_map_lock(struct rmp_report *r, struct mm_struct *mm, pmd_t *pmd, pmd_t pmdval,
 			       unsigned long addr, spinlock_t **ptlp, u64 *taken)
@@ -96,21 +96,14 @@ static pte_t *rmp_pte_map_lock(struct rmp_report *r, struct mm_struct *mm, pmd_t
 	spinlock_t *ptl = pte_lockptr(mm, &pmdval);
 
 	spin_lock(ptl);
-	*taken = rmp_lock_clock();
+	*taken = rmp_ptl_clock();
 	r->tables++;
 	if (unlikely(!pmd_same(pmdval, rmp_pmdp_get_lockless(pmd)))) {
-		spin_unlock(ptl);
-		rmp_ptl_released(r, *taken);
+		rmp_ptl_unlock(r, ptl, *taken);
 		return NULL;
 	}
 	*ptlp = ptl;
 	return pte_offset_kernel(&pmdval, addr);
-}
-
-static void rmp_pte_unlock(struct rmp_report *r, spinlock_t *ptl, u64 taken)
-{
-	spin_unlock(ptl);
-	rmp_ptl_released(r, taken);
 }
 
 /*
@@ -140,7 +133,7 @@ static bool rmp_lookup(struct rmp_report *r, struct vm_area_struct *vma, unsigne
 	pudval = READ_ONCE(*pud);
 	if (pud_none(pudval) || pud_leaf(pudval)) {
 		ptl = pud_lock(mm, pud);
-		taken = rmp_lock_clock();
+		taken = rmp_ptl_clock();
 		r->tables++;
 		pudval = READ_ONCE(*pud);
 		if (pud_leaf(pudval) && pud_present(pudval) &&
@@ -152,8 +145,7 @@ static bool rmp_lookup(struct rmp_report *r, struct vm_area_struct *vma, unsigne
 			m->young = pud_young(pudval);
 			found = true;
 		}
-		spin_unlock(ptl);
-		rmp_ptl_released(r, taken);
+		rmp_ptl_unlock(r, ptl, taken);
 		if (found || pud_none(pudval) || pud_leaf(pudval))
 			return found;
 	}
@@ -167,12 +159,11 @@ again:
 		rcu_read_unlock();
 		/* a THP fault adds the rmap before it sets the pmd, both under the pmd lock */
 		ptl = pmd_lock(mm, pmd);
-		taken = rmp_lock_clock();
+		taken = rmp_ptl_clock();
 		r->tables++;
 		pmdval = *pmd;
 		if (pmd_present(pmdval) && !pmd_leaf(pmdval)) {
-			spin_unlock(ptl);
-			rmp_ptl_released(r, taken);
+			rmp_ptl_unlock(r, ptl, taken);
 			goto again;	/* a PTE table now */
 		}
 		if (pmd_present(pmdval) && rmp_pfn_in(pfn, pmd_pfn(pmdval), HPAGE_PMD_NR)) {
@@ -187,8 +178,7 @@ again:
 			m->uffd_wp = rmp_pmd_uffd_wp(pmdval);
 			found = true;
 		}
-		spin_unlock(ptl);
-		rmp_ptl_released(r, taken);
+		rmp_ptl_unlock(r, ptl, taken);
 		return found;	/* a migration entry maps nothing now */
 	}
 	if (pmd_bad(pmdval)) {
@@ -205,7 +195,7 @@ again:
 		rmp_pte_bits(m, ptep, pte);
 		found = true;
 	}
-	rmp_pte_unlock(r, ptl, taken);
+	rmp_ptl_unlock(r, ptl, taken);
 	rcu_read_unlock();
 	return found;
 }
@@ -294,7 +284,7 @@ int rmp_scan_range(struct rmp_report *r, struct vm_area_struct *vma, unsigned lo
 			if (ret)
 				break;
 		}
-		rmp_pte_unlock(r, ptl, taken);
+		rmp_ptl_unlock(r, ptl, taken);
 		rcu_read_unlock();
 		for (i = first; i < r->nr_maps; i++)
 			rmp_describe_mapping(r, vma, &r->maps[i], i ? &r->maps[i - 1] : NULL);

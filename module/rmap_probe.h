@@ -5,6 +5,8 @@
 #include <linux/mm_types.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
+#include <linux/spinlock.h>
+#include <linux/timekeeping.h>
 #include <linux/types.h>
 
 #define RMAP_PROBE_VERSION "0.1.0"
@@ -92,39 +94,46 @@ extern const char * const rmp_verdict_names[];
 extern const char * const rmp_level_names[];
 
 /*
- * The longest lock holds of a query: rmp_lock_clock() when a lock is taken, rmp_lock_released() (or
- * rmp_ptl_released() for a page-table lock) once it is let go. sched_clock(), not local_clock(): where the TSC
- * is marked unstable (every TCG guest here: "TSCs unsynchronized"), local_clock() clamps each CPU's clock into
- * the window of its last tick, and holds shorter than that came out as 0; sched_clock() is the raw TSC in ns
- * (x86; exported, never sleeps). A sleeping lock held across cond_resched() may be let go on another CPU, whose
- * TSC may differ a little: such a hold is that exact, and a negative one counts as 0. The locks nest (query.c),
- * so the longest is the outermost's; page-table locks, held with preemption off and in the way of faults,
- * have their own maximum.
+ * The longest lock holds of a query. The sleeping locks (folio, anon_vma, i_mmap, mmap) are held across
+ * cond_resched() and may be let go on another CPU: they are timed by the global monotonic clock,
+ * rmp_lock_clock() when taken and rmp_lock_released() when let go (a few clock reads per query). A page-table
+ * lock is held with preemption off, taken and let go on one CPU: rmp_ptl_clock() after spin_lock(),
+ * rmp_ptl_unlock() reads it again before spin_unlock(), so sched_clock() (the TSC on x86, per-CPU, cheap: it
+ * runs once per mapping) is compared only with itself. Not local_clock(): where the TSC is marked unstable
+ * (every TCG guest here), it keeps each CPU's clock within a tick of the last tick's time, and once a late
+ * tick's window is used up every hold read 0. The locks nest (query.c), so the longest is the outermost's;
+ * page-table locks, in the way of faults, have their own maximum.
  */
 static inline u64 rmp_lock_clock(void)
 {
-	return sched_clock();
+	return ktime_get_ns();
 }
 
-static inline void rmp_lock_released(struct rmp_report *r, const char *lock, u64 taken)
+static inline void rmp_lock_note(struct rmp_report *r, const char *lock, u64 ns)
 {
-	s64 ns = max_t(s64, sched_clock() - taken, 0);
-
 	if (!r->lock_name || ns > r->lock_ns) {
 		r->lock_ns = ns;
 		r->lock_name = lock;
 	}
 }
 
-static inline void rmp_ptl_released(struct rmp_report *r, u64 taken)
+static inline void rmp_lock_released(struct rmp_report *r, const char *lock, u64 taken)
 {
-	s64 ns = max_t(s64, sched_clock() - taken, 0);
+	rmp_lock_note(r, lock, ktime_get_ns() - taken);
+}
 
-	r->ptl_ns = max_t(u64, r->ptl_ns, ns);
-	if (!r->lock_name || ns > r->lock_ns) {
-		r->lock_ns = ns;
-		r->lock_name = "ptl";
-	}
+static inline u64 rmp_ptl_clock(void)
+{
+	return sched_clock();
+}
+
+static inline void rmp_ptl_unlock(struct rmp_report *r, spinlock_t *ptl, u64 taken)
+{
+	u64 ns = sched_clock() - taken;
+
+	spin_unlock(ptl);
+	r->ptl_ns = max(r->ptl_ns, ns);
+	rmp_lock_note(r, "ptl", ns);
 }
 
 /* query.c: the whole answer for one PFN */
