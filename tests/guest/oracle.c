@@ -7,7 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <linux/magic.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include "oracle.h"
 
 int test_failures;
@@ -65,6 +70,40 @@ unsigned long max_pfn_from_iomem(void)
 	if (f)
 		fclose(f);
 	return max;
+}
+
+int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = write(fd, s, strlen(s));
+		close(fd);
+	}
+	return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ramfs answers a second mount on the same place with another mount, not EBUSY: look at what is there. */
+int ramfs_open(const char *name)
+{
+	char path[256];
+	struct statfs st;
+
+	mkdir("/mnt", 0755);
+	mkdir("/mnt/ram", 0755);
+	if ((statfs("/mnt/ram", &st) || st.f_type != RAMFS_MAGIC) && mount("ramfs", "/mnt/ram", "ramfs", 0, NULL))
+		return -1;
+	snprintf(path, sizeof(path), "/mnt/ram/%s", name);
+	return open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 }
 
 static uint64_t read_u64_at(const char *path, uint64_t index)

@@ -48,6 +48,15 @@ void skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* say wh
 uint64_t pfn_of(pid_t pid, const void *vaddr);	/* 0 if not present */
 /* The PFN past the highest "System RAM" of /proc/iomem. */
 unsigned long max_pfn_from_iomem(void);
+/* Write @s to the file @path (sysfs, procfs): 0 if all of it was taken, -1 otherwise. */
+int write_str(const char *path, const char *s);
+/* CLOCK_MONOTONIC in seconds. */
+double now_s(void);
+/*
+ * /mnt/ram/@name, created empty on ramfs (page cache that is neither anon nor shmem; ramfs is built into every
+ * kernel), mounted there once: an fd, or -1.
+ */
+int ramfs_open(const char *name);
 long kpagecount(uint64_t pfn);
 uint64_t kpageflags(uint64_t pfn);
 

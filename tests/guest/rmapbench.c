@@ -41,14 +41,6 @@ static int rounds;		/* measurements of each side, alternated; the median is kept
 static char *qbuf;		/* a report: 10,000 mappings are ~1.5 MiB of text */
 #define QBUF_SIZE (8UL << 20)
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -73,17 +65,6 @@ static void __attribute__((format(printf, 2, 3))) emit(const char *series, const
 	va_end(ap);
 	printf("}\n");
 	fflush(stdout);
-}
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), ok;
-
-	if (fd < 0)
-		return -1;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-	close(fd);
-	return ok ? 0 : -1;
 }
 
 /* The value after "key=" in a report, or 0. */
@@ -270,21 +251,14 @@ static void fill(char *p, size_t len, int seed)
 			p[i + j] = (char)(seed + i / PAGE + j);
 }
 
+/* A ramfs file of @len bytes, unlinked: its page cache lives while it is open or mapped. */
 static int ramfs_file(const char *name, size_t len)
 {
+	int fd = ramfs_open(name);
 	char path[128];
-	int fd;
 
-	static bool mounted;
-
-	mkdir("/mnt", 0755);
-	mkdir("/mnt/ram", 0755);
-	if (!mounted && mount("ramfs", "/mnt/ram", "ramfs", 0, NULL))
-		return -1;
-	mounted = true;
 	snprintf(path, sizeof(path), "/mnt/ram/%s", name);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	unlink(path);	/* the page cache lives while mapped */
+	unlink(path);
 	if (fd >= 0 && ftruncate(fd, (off_t)len)) {
 		close(fd);
 		fd = -1;

@@ -149,18 +149,6 @@ static void fill(void *p, size_t len, int seed)
 		memset((char *)p + i, seed + (int)(i / PAGE), PAGE);
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n = -1;
-
-	if (fd >= 0) {
-		n = write(fd, s, strlen(s));
-		close(fd);
-	}
-	return n == (ssize_t)strlen(s) ? 0 : -1;
-}
-
 static const char *read_str(const char *path)
 {
 	static char buf[8][64];
@@ -484,8 +472,6 @@ static uint64_t ksm_wait_merged(pid_t a, pid_t b, const char *addr)
 	       read_str("/sys/kernel/mm/ksm/full_scans"), read_str("/sys/kernel/mm/ksm/pages_shared"));
 	return 0;
 }
-
-static double now_s(void);
 
 /* The query's own account of its cost: "cost":{"vmas":N,"tables":N}. */
 static uint64_t cost_tables(const char *json)
@@ -1631,14 +1617,6 @@ static void scenario_race(void)
 	       t.errors, t.reloads);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void scenario_shmem_shared(void)
 {
 	scenario_file_shared("/tmp", "tmpfs file");
@@ -2264,10 +2242,7 @@ static void scenario_vaddr(void)
 	fill(shm, 4 * PAGE, 47);
 	fill(thp, HPAGE, 53);
 	/* page cache that is neither anon nor shmem: ramfs (built into every kernel), mapped right after shm */
-	mkdir("/mnt", 0755);
-	mkdir("/mnt/ram", 0755);
-	if (!mount("ramfs", "/mnt/ram", "ramfs", 0, NULL) || errno == EBUSY)
-		ffd = open("/mnt/ram/vaddr", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ffd = ramfs_open("vaddr");
 	if (ffd >= 0 && !ftruncate(ffd, 4 * PAGE)) {
 		file = mmap(shm + 4 * PAGE, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, ffd, 0);
 		if (file == MAP_FAILED)
@@ -2439,10 +2414,7 @@ static void scenario_pid_file(void)
 	int fd = -1, rc;
 	struct child a;
 
-	mkdir("/mnt", 0755);
-	mkdir("/mnt/ram", 0755);
-	if (!mount("ramfs", "/mnt/ram", "ramfs", 0, NULL) || errno == EBUSY)
-		fd = open("/mnt/ram/pid", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	fd = ramfs_open("pid");
 	if (arena == MAP_FAILED || fd < 0 || ftruncate(fd, 8 * PAGE) ||
 	    mmap(arena, 8 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) != arena ||
 	    mmap(arena + 8 * PAGE, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) !=
@@ -3340,10 +3312,7 @@ static void scenario_walk_cost(void)
 		child_stop(&c[i]);
 	munmap(p, PAGE);
 
-	mkdir("/mnt", 0755);
-	mkdir("/mnt/ram", 0755);
-	if (!mount("ramfs", "/mnt/ram", "ramfs", 0, NULL) || errno == EBUSY)
-		fd = open("/mnt/ram/cost", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	fd = ramfs_open("cost");
 	if (fd < 0 || ftruncate(fd, PAGE)) {
 		result(false, "walk cost: a ramfs file");
 		return;
