@@ -21,18 +21,7 @@ fi
 if [ -z "$btf" ]; then
 	kdir=$("$top/tests/rig/fetch-kernel.sh" 6.1)
 	btf=$tmp/vmlinux
-	# The kernel's scripts/extract-vmlinux method: find a compressed stream that unpacks to an ELF file.
-	unpack() { # MAGIC DECOMPRESSOR...
-		local magic=$1 off
-		shift
-		for off in $(LC_ALL=C grep -aobP "$magic" "$kdir/vmlinuz" | cut -d: -f1 | head -5); do
-			tail -c +$((off + 1)) "$kdir/vmlinuz" | "$@" > "$btf" 2>/dev/null || true
-			[ "$(head -c 4 "$btf" | od -An -tx1 | tr -d ' ')" = 7f454c46 ] && return 0
-		done
-		return 1
-	}
-	unpack '\x02\x21\x4c\x18' lz4 -dc || unpack '\x28\xb5\x2f\xfd' zstd -dcq ||
-		unpack '\xfd7zXZ\x00' xz -dcq || unpack '\x1f\x8b\x08' gzip -dcq ||
+	"$top/module/kernel-btf.sh" unpack "$kdir/vmlinuz" "$btf" ||
 		{ echo "gen-vmlinux-h: no vmlinux found in $kdir/vmlinuz" >&2; exit 1; }
 fi
 bpftool btf dump file "$btf" format c > "$tmp/vmlinux.h"

@@ -1,20 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KSM folios: their reverse map (stable node -> rmap_items) is private to mm/ksm.c, so the mergeable vmas of
- * every mm KSM knows (MMF_VM_MERGEABLE; every mm on a retry) are searched instead. The cost is bounded by the
- * PTE tables present in those vmas, not by their virtual size (rmp_scan_range()), and the search never holds
- * one mmap_lock for long: it lets go between batches of tables whenever someone waits for the lock or for
- * the CPU, and a fatal signal ends it (-EINTR).
+ * KSM folios. Their reverse map is private to mm/ksm.c: the folio's stable node lists an rmap_item for each
+ * mapping KSM merged (its anon_vma, mm and address), and rmap_walk_ksm() follows that list, then each
+ * rmap_item's anon_vma tree for processes forked since. Where the module is built with the layout of those
+ * structs from its kernel's BTF (kernel-btf.sh, checked against the headers below), the walk is the same,
+ * its cost per mapping; elsewhere, or with ksm_search=1, the mergeable vmas of every mm KSM knows
+ * (MMF_VM_MERGEABLE; every mm on a retry) are searched instead. The search's cost is bounded by the PTE
+ * tables present in those vmas, not by their virtual size (rmp_scan_range()), and it never holds one
+ * mmap_lock for long: it lets go between batches of tables whenever someone waits for the lock or for the
+ * CPU, and a fatal signal ends it (-EINTR).
  */
 #include <linux/delay.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
+#include <linux/moduleparam.h>
+#include <linux/pagemap.h>
+#include <linux/rmap.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include "compat.h"
 #include "rmap_probe.h"
+#include "ksm_layout.h"
+
+static bool rmp_ksm_search;
+module_param_named(ksm_search, rmp_ksm_search, bool, 0644);
+MODULE_PARM_DESC(ksm_search, "Search for KSM pages' mappings even where their stable node can be walked (for comparison)");
+
+/* Why KSM folios are not walked from their stable node (rmp_ksm_init()), or NULL. */
+static const char *rmp_ksm_refused;
+/* A stable node that did not look like one (the layout is wrong after all): searched from then on. */
+static bool rmp_ksm_layout_failed;
 
 /*
  * Page-table entries visited between two looks at the mmap_lock's waiters, the scheduler and signals: 16 PTE
@@ -186,7 +203,7 @@ static int rmp_scan_mm(struct rmp_report *r, struct mm_struct *mm, unsigned long
 	return ret;
 }
 
-int rmp_walk_ksm(struct rmp_report *r, struct folio *folio, struct page *page)
+static int rmp_ksm_search_all(struct rmp_report *r, struct folio *folio, struct page *page)
 {
 	unsigned long pfn = page_to_pfn(page);
 	struct mm_struct **mms;
@@ -213,4 +230,170 @@ int rmp_walk_ksm(struct rmp_report *r, struct folio *folio, struct page *page)
 	}
 	kvfree(mms);
 	return ret;
+}
+
+#ifndef RMP_KSM_NO_LAYOUT
+/* A field of mm/ksm.c's structs, at the offset the BTF gives. */
+#define rmp_ksm_field(obj, offset, type) (*(type *)((char *)(obj) + (offset)))
+
+/*
+ * The mappings of @rmap_item's page: as rmap_walk_ksm(), every vma of its anon_vma's tree covering its
+ * address (the tree's interval is the vma's pgoff, not KSM's address: the whole tree is read, as the kernel
+ * does). @own_mm: the first pass looks only at the rmap_item's own mm, the second at the others (processes
+ * forked since ksmd passed). The anon_vma lives as long as the rmap_item (its get_anon_vma() reference);
+ * its root's rwsem keeps the tree, taken by trylock as everywhere here.
+ */
+static int rmp_ksm_item_walk(struct rmp_report *r, void *rmap_item, unsigned long pfn, bool own_mm)
+{
+	struct anon_vma *anon_vma = rmp_ksm_field(rmap_item, RMP_KSM_ITEM_ANON_VMA, struct anon_vma *);
+	struct anon_vma *root = anon_vma->root;
+	struct mm_struct *mm = rmp_ksm_field(rmap_item, RMP_KSM_ITEM_MM, struct mm_struct *);
+	unsigned long addr = rmp_ksm_field(rmap_item, RMP_KSM_ITEM_ADDRESS, unsigned long) & PAGE_MASK;
+	struct anon_vma_chain *avc;
+	struct vm_area_struct *vma;
+	struct rb_node *rb;
+	int ret = 0;
+	u64 taken;
+
+	/* anon_vma_trylock_read(), gone from 7.x's headers */
+	if (!down_read_trylock(&root->rwsem))
+		return -EAGAIN;
+	taken = rmp_lock_clock();
+	for (rb = rb_first_cached(&anon_vma->rb_root); rb; rb = rb_next(rb)) {
+		r->nodes++;
+		avc = rb_entry(rb, struct anon_vma_chain, rb);
+		vma = avc->vma;
+		if (addr < vma->vm_start || addr >= vma->vm_end || (vma->vm_mm == mm) != own_mm)
+			continue;
+		ret = rmp_check_vma(r, vma, addr, pfn);
+		if (ret)
+			break;
+		cond_resched();
+	}
+	up_read(&root->rwsem);
+	rmp_lock_released(r, "anon_vma", taken);
+	return ret;
+}
+
+/*
+ * The walk of rmap_walk_ksm(), under the lock it relies on: the folio lock. Every change to a stable node's
+ * list of rmap_items holds its KSM folio's lock (stable_tree_append() under the lock of the page merged into;
+ * remove_rmap_item_from_tree() through get_ksm_page()/ksm_get_folio() with the lock; ksm_migrate_page() with
+ * both folios' locks), and a stable node is freed only once no folio points to it or with its folio locked
+ * (remove_stable_node()). Our reference keeps the folio itself.
+ *
+ * The first pass stops once every counted mapping is found, as rmap_walk_ksm()'s rwc->done() lets callers
+ * stop: forks since ksmd passed are looked for only if mappings are missing. A mapping found twice (an
+ * rmap_item of each of two processes sharing an anon_vma tree) is one: rmp_sort_unique() keeps one.
+ *
+ * -ENOENT: the node does not say it is this folio's (kpfn) or an rmap_item does not name the node as its
+ * head: the layout is not this kernel's after all, and nothing it points to was followed.
+ */
+static int rmp_ksm_stable_walk(struct rmp_report *r, struct folio *folio, struct page *page)
+{
+	unsigned long pfn = page_to_pfn(page);
+	struct hlist_node *pos;
+	void *node, *item;
+	int ret = 0, pass;
+	u64 taken;
+
+	if (!folio_trylock(folio))
+		return -EAGAIN;
+	taken = rmp_lock_clock();
+	/* no longer KSM (unmerged, or migrated away): the mapping's change makes the attempt raced */
+	if (!folio_test_ksm(folio))
+		goto unlock;
+	node = (void *)((unsigned long)READ_ONCE(folio->mapping) & ~RMP_MAPPING_FLAGS);
+	if (rmp_ksm_field(node, RMP_KSM_NODE_KPFN, unsigned long) != folio_pfn(folio)) {
+		ret = -ENOENT;
+		goto unlock;
+	}
+	for (pass = 0; pass < 2 && !ret; pass++) {
+		if (pass && r->nr_maps >= rmp_page_mapcount(page))
+			break;
+		for (pos = rmp_ksm_field(node, RMP_KSM_NODE_HLIST, struct hlist_head).first; pos; pos = pos->next) {
+			item = (char *)pos - RMP_KSM_ITEM_HLIST;
+			if (rmp_ksm_field(item, RMP_KSM_ITEM_HEAD, void *) != node) {
+				ret = -ENOENT;
+				break;
+			}
+			ret = rmp_ksm_item_walk(r, item, pfn, !pass);
+			if (ret)
+				break;
+			cond_resched();
+		}
+	}
+unlock:
+	folio_unlock(folio);
+	rmp_lock_released(r, "folio", taken);
+	return ret;
+}
+#else
+static int rmp_ksm_stable_walk(struct rmp_report *r, struct folio *folio, struct page *page)
+{
+	return -ENOENT;
+}
+#endif
+
+/*
+ * Why the stable node cannot be walked, or NULL. The layout comes from BTF found at build time; it is used only
+ * if that BTF agrees with the headers the module is compiled against on the size of public structs that differ
+ * between builds (task_struct with nearly any config change): BTF of another kernel is refused.
+ */
+static const char *rmp_ksm_refusal(void)
+{
+#ifdef RMP_KSM_NO_LAYOUT
+	return RMP_KSM_NO_LAYOUT;
+#else
+	static const struct {
+		size_t headers, btf;
+		const char *why;
+	} sizes[] = {
+		{ sizeof(struct page), RMP_BTF_SIZEOF_page, "struct page" },
+		{ sizeof(struct mm_struct), RMP_BTF_SIZEOF_mm_struct, "struct mm_struct" },
+		{ sizeof(struct vm_area_struct), RMP_BTF_SIZEOF_vm_area_struct, "struct vm_area_struct" },
+		{ sizeof(struct anon_vma), RMP_BTF_SIZEOF_anon_vma, "struct anon_vma" },
+		{ sizeof(struct anon_vma_chain), RMP_BTF_SIZEOF_anon_vma_chain, "struct anon_vma_chain" },
+		{ sizeof(struct task_struct), RMP_BTF_SIZEOF_task_struct, "struct task_struct" },
+		{ sizeof(struct address_space), RMP_BTF_SIZEOF_address_space, "struct address_space" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		if (sizes[i].headers != sizes[i].btf) {
+			pr_info("rmap_probe: sizeof(%s) is %zu, its BTF says %zu\n", sizes[i].why, sizes[i].headers,
+				sizes[i].btf);
+			return "the BTF the module was built with is of another build than its headers";
+		}
+	}
+	return NULL;
+#endif
+}
+
+/* At load: how this module finds KSM folios' mappings, said in the kernel log. */
+void rmp_ksm_init(void)
+{
+	rmp_ksm_refused = rmp_ksm_refusal();
+	if (rmp_ksm_refused)
+		pr_info("rmap_probe: KSM pages are searched for: %s\n", rmp_ksm_refused);
+	else
+		pr_info("rmap_probe: KSM pages are walked from their stable node (laid out by the kernel's BTF)\n");
+}
+
+int rmp_walk_ksm(struct rmp_report *r, struct folio *folio, struct page *page)
+{
+	int ret;
+
+	if (!rmp_ksm_refused && !READ_ONCE(rmp_ksm_search) && !READ_ONCE(rmp_ksm_layout_failed)) {
+		r->ksm_walk = "stable";
+		ret = rmp_ksm_stable_walk(r, folio, page);
+		if (ret != -ENOENT)
+			return ret;
+		WRITE_ONCE(rmp_ksm_layout_failed, true);
+		pr_warn_once("rmap_probe: pfn 0x%lx: KSM's stable node is not laid out as this module's BTF said; searching from now on\n",
+			     page_to_pfn(page));
+		r->nr_maps = 0;
+	}
+	r->ksm_walk = "search";
+	return rmp_ksm_search_all(r, folio, page);
 }

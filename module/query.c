@@ -7,11 +7,12 @@
  *
  *   anon folio:  folio->mapping -> anon_vma -> anon_vma_chain interval tree -> vma
  *   file/shmem:  folio->mapping -> address_space->i_mmap interval tree -> vma
- *   KSM folio:   its rmap is private to mm/ksm.c, so every VM_MERGEABLE vma of every mm is searched
+ *   KSM folio:   folio->mapping -> stable node -> rmap_items -> anon_vma trees (their layout from BTF), or
+ *                where it is not known, every VM_MERGEABLE vma of every mm is searched
  *   then:        vma + address -> pgd -> p4d -> pud -> pmd -> pte, checked under the page-table lock.
  *
  * One step per file: this one decides what the page is and whether to walk it, walk.c walks anon and file
- * folios, ksm.c searches for KSM folios, lookup.c checks the page tables, report.c writes the answer and
+ * folios, ksm.c walks or searches for KSM folios, lookup.c checks the page tables, report.c writes the answer and
  * debugfs.c is the interface.
  *
  * Which pages are safe to walk: only a folio we hold a reference on, looked up again after the reference was
@@ -19,7 +20,7 @@
  * of drivers are not in the reverse map: they are described, not walked.
  *
  * Lock order (as in mm/rmap.c):
- *   folio_lock (trylock, file folios only)
+ *   folio_lock (trylock; file and, walked from their stable node, KSM folios)
  *     mapping->i_mmap_rwsem or anon_vma->root->rwsem (read; trylock, as folio_lock_anon_vma_read() does
  *       without a reference, since put_anon_vma() is not exported)
  *       page-table lock (pud: mm->page_table_lock; pmd and pte: split locks)
@@ -287,6 +288,7 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 	r->nr_maps = 0;
 	r->nr_entries = 0;
 	r->ksm_gap = false;
+	r->ksm_walk = NULL;
 	r->has_file = false;
 	r->path = "";
 	r->note = NULL;

@@ -148,10 +148,10 @@ void rmp_format(struct rmp_text *t, const struct rmp_report *r)
 			   m->vaddr, m->vma_start, m->vma_end, m->vm_flags, rmp_level_names[m->level], m->writable,
 			   m->dirty, m->young, m->soft_dirty, m->uffd_wp, m->shared_table);
 	}
-	rmp_printf(t, "end mappings=%zu entries=%zu verdict=%s attempts=%u nodes=%lu vmas=%lu tables=%lu lock_ns=%llu%s%s ptl_ns=%llu%s",
+	rmp_printf(t, "end mappings=%zu entries=%zu verdict=%s attempts=%u nodes=%lu vmas=%lu tables=%lu lock_ns=%llu%s%s ptl_ns=%llu%s%s%s",
 		   r->nr_maps, r->nr_entries, rmp_verdict_names[r->verdict], r->attempts, r->nodes, r->vmas,
 		   r->tables, r->lock_ns, r->lock_name ? " lock=" : "", r->lock_name ?: "", r->ptl_ns,
-		   r->note ? " note=" : "\n");
+		   r->ksm_walk ? " ksm=" : "", r->ksm_walk ?: "", r->note ? " note=" : "\n");
 	if (r->note) {
 		rmp_print_escaped(t, r->note);
 		rmp_printf(t, "\n");

@@ -5,6 +5,7 @@
 
 static int __init rmap_probe_init(void)
 {
+	rmp_ksm_init();
 	return rmap_probe_debugfs_init();
 }
 

@@ -65,6 +65,7 @@ struct rmp_report {
 	 * count that does not match is then "raced", not "mismatch".
 	 */
 	bool ksm_gap;
+	const char *ksm_walk;		/* a KSM folio's: "stable" (its stable node's list) or "search"; else NULL */
 	const char *zone;
 	/* What holds the folio (hold.c), for the folios a query pins: what would stop it moving or going. */
 	struct rmp_hold {
@@ -148,6 +149,7 @@ int rmp_walk_anon(struct rmp_report *r, struct folio *folio, struct page *page);
 int rmp_walk_file(struct rmp_report *r, struct folio *folio, struct page *page);
 struct address_space *rmp_file_mapping(struct folio *folio);
 int rmp_walk_ksm(struct rmp_report *r, struct folio *folio, struct page *page);
+void rmp_ksm_init(void);
 /* hold.c: the references a pinned folio holds, and what its mapping and pageblock allow */
 void rmp_account_hold(struct rmp_report *r, struct folio *folio);
 const char *rmp_mapping_migrate(struct rmp_report *r, struct address_space *mapping);

@@ -24,6 +24,7 @@ Package: rmap-probe-dkms
 Version: $version
 Architecture: all
 Depends: dkms (>= 3)
+Recommends: bpftool, lz4, zstd
 Section: kernel
 Priority: optional
 Maintainer: rmap_probe developers <rmap-probe@localhost>
@@ -31,7 +32,9 @@ Description: who maps this physical page - kernel module (DKMS)
  rmap_probe.ko walks the kernel's reverse map (anon_vma and i_mmap trees, KSM,
  hugetlb) for a PFN, confirms each mapping in the page tables, and reports it
  through debugfs. This package builds it with DKMS for every installed kernel
- that has its headers.
+ that has its headers. With bpftool (and lz4 and zstd to unpack kernel images),
+ KSM pages are walked from their stable node, laid out by the kernel's BTF;
+ without, they are searched for.
 EOC
 # as the postinst of a dh_dkms package: add the source, then build and install for each kernel with headers
 cat > "$d/DEBIAN/postinst" <<EOC

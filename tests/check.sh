@@ -70,6 +70,17 @@ for line in $KERNELS; do
 		continue
 	fi
 	tests/rig/dkms-build.sh "$kdir" "$out/dkms" 2>&1 | record
+	# The module built with KSM layouts it must refuse (one line is enough: the checks are the module's own),
+	# another line's BTF among them.
+	variants=
+	if [ "$line" = 6.1 ]; then
+		if other=$(tests/rig/fetch-kernel.sh 6.12); then
+			tests/rig/ksm-variants.sh "$kdir" "$other" "$out/ksm-variants" 2>&1 | record
+			variants=$out/ksm-variants
+		else
+			result FAIL "$abi: the 6.12 kernel for its BTF could not be fetched"
+		fi
+	fi
 	took "$abi: fetch and builds" "$t"
 	# The kernel's own mm selftests, from the source of the line's kernel, run beside the queries
 	# (t-60-selftests): 6.12 and the debug kernel (6.1's vm selftests); the other lines say why they skip.
@@ -84,7 +95,7 @@ for line in $KERNELS; do
 		fi
 	fi
 	t=$(date +%s)
-	RIG_SELFTESTS=$selftests tests/rig/run-guest.sh "$kdir" "$out/module/rmap_probe.ko" "$BUILD/guest" "$out/guest" |
+	RIG_SELFTESTS=$selftests RIG_KSM_VARIANTS=$variants tests/rig/run-guest.sh "$kdir" "$out/module/rmap_probe.ko" "$BUILD/guest" "$out/guest" |
 		record
 	took "$abi: guest suite" "$t"
 	# Kernel lockdown: a second boot with lockdown=integrity. A kernel built here signs the module with its own

@@ -204,6 +204,8 @@ static int end_field(struct report *r, const char *k, const char *v)
 		return COPY(r->cost_lock, v);
 	if (!strcmp(k, "ptl_ns"))
 		return parse_u64(v, &r->cost_ptl_ns) ? -1 : 0;
+	if (!strcmp(k, "ksm"))
+		return COPY(r->ksm_walk, v);
 	if (!strcmp(k, "vmas"))
 		return parse_u64(v, &r->cost_vmas) ? -1 : (r->has_cost = true, 0);
 	if (!strcmp(k, "tables"))
@@ -351,6 +353,9 @@ void report_print_cost(const struct report *r, FILE *out)
 	if (r->cost_lock[0])
 		fprintf(out, "; longest lock hold %s %.1f us, page-table lock %.1f us", r->cost_lock,
 			r->cost_lock_ns / 1000.0, r->cost_ptl_ns / 1000.0);
+	if (r->ksm_walk[0])
+		fprintf(out, "; KSM %s", strcmp(r->ksm_walk, "stable") ? "mappings searched for" :
+			"stable node walked");
 	fputc('\n', out);
 }
 
@@ -460,6 +465,10 @@ void report_write_json(struct json *j, const struct report *r)
 				json_null(j);
 			json_key(j, "longest_ptl_ns");
 			json_uint(j, r->cost_ptl_ns);
+		}
+		if (r->ksm_walk[0]) {
+			json_key(j, "ksm_walk");
+			json_string(j, r->ksm_walk);
 		}
 		json_end_object(j);
 	}

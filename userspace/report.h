@@ -54,6 +54,7 @@ struct report {
 	uint64_t cost_nodes, cost_vmas, cost_tables, cost_lock_ns, cost_ptl_ns;
 	bool has_lock_cost;			/* nodes and lock_ns: older modules do not say */
 	char cost_lock[16];
+	char ksm_walk[8];	/* a KSM page's: "stable" (its stable node walked) or "search"; "" if neither */
 	char note[REPORT_FIELD_MAX];
 	struct mapping *maps;
 	size_t nr_maps, cap_maps;

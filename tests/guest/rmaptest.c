@@ -511,6 +511,48 @@ static void vaddr_pid_ksm(pid_t a, pid_t b, uint64_t pfn)
 	       "pagemap finds them, counted as ksm", (unsigned long long)shared);
 }
 
+/*
+ * How the module found a KSM page's mappings: "stable" (its stable node walked, with the layout from the
+ * kernel's BTF, which every line of the rig builds with) or "search"; "" if the answer does not say.
+ */
+static void ksm_walk_of(uint64_t pfn, char *walk, size_t size)
+{
+	struct answer ans;
+
+	ask(pfn, &ans);
+	walk[0] = 0;
+	if (ans.raw)
+		json_str(ans.raw, "ksm_walk", walk, size);
+	answer_free(&ans);
+}
+
+#define KSM_SEARCH_PARAM "/sys/module/rmap_probe/parameters/ksm_search"
+
+/*
+ * The KSM page at @pfn compared with pagemap both ways: walked from its stable node (what a query does), then
+ * searched for (ksm_search=1, as the module does without a layout); each must say which way it went.
+ */
+static void compare_ksm_both_ways(const char *what, uint64_t pfn)
+{
+	/* t-12-ksm-layout.sh loads modules built with layouts they must refuse: those search */
+	const char *want = getenv("KSM_WALK") ? getenv("KSM_WALK") : "stable";
+	char name[160], walk[16];
+
+	compare(what, pfn, "ksm", "pte");
+	ksm_walk_of(pfn, walk, sizeof(walk));
+	result(!strcmp(walk, want), "%s: %s (ksm_walk \"%s\")", what,
+	       strcmp(want, "stable") ? "searched for" : "walked from its stable node", walk);
+	if (write_str(KSM_SEARCH_PARAM, "1")) {
+		result(false, "%s: cannot set ksm_search: %s", what, strerror(errno));
+		return;
+	}
+	snprintf(name, sizeof(name), "%s, searched for (ksm_search=1)", what);
+	compare(name, pfn, "ksm", "pte");
+	ksm_walk_of(pfn, walk, sizeof(walk));
+	result(!strcmp(walk, "search"), "%s: ksm_search=1 searches (ksm_walk \"%s\")", what, walk);
+	write_str(KSM_SEARCH_PARAM, "0");
+}
+
 static void scenario_ksm(void)
 {
 	struct child a, b;
@@ -529,7 +571,7 @@ static void scenario_ksm(void)
 		const size_t reserve = 1UL << 40;
 		char *huge;
 
-		compare("KSM page merged from two processes", pfn, "ksm", "pte");
+		compare_ksm_both_ways("KSM page merged from two processes", pfn);
 		vaddr_pid_ksm(a.pid, b.pid, pfn);
 		/*
 		 * An untouched mergeable reservation (an ASAN shadow, a VM's guest RAM) must cost nothing: the search
@@ -615,10 +657,51 @@ static void scenario_ksm_leader_exit(void)
 	close(ready[1]);
 	pfn = ksm_wait_merged(a.pid, b, ksm_addr + PAGE);
 	if (pfn)
-		compare("KSM page mapped by a process whose main thread exited", pfn, "ksm", "pte");
+		compare_ksm_both_ways("KSM page mapped by a process whose main thread exited", pfn);
 	write_str("/sys/kernel/mm/ksm/run", "2");
 	kill(b, SIGKILL);
 	waitpid(b, NULL, 0);
+	child_stop(&a);
+}
+
+/*
+ * A KSM page mapped by a process forked after ksmd merged it: the child has no rmap_item of its own, and is
+ * found, as rmap_walk_ksm() finds it, in the anon_vma tree of its parent's rmap_item (its second pass). Four
+ * equal pages of this process and of a child merge into one KSM page; ksmd is stopped (run=0 keeps the merged
+ * pages); then this process forks: 12 mappings, 8 of them listed by rmap_items.
+ */
+static void scenario_ksm_fork(void)
+{
+	struct child a, c;
+	uint64_t pfn;
+
+	if (!ksm_start())
+		return;
+	ksm_addr = map_anon(4 * PAGE);
+	munmap(ksm_addr, 4 * PAGE);
+	child_start(&a, ksm_fill_same, NULL);
+	ksm_fill_same(0, NULL);
+	pfn = ksm_wait_merged(getpid(), a.pid, ksm_addr + 3 * PAGE);
+	/* every page of both, so that no rmap_item is left for ksmd to add once it is stopped */
+	for (int i = 0; pfn && i < 600; i++) {
+		bool all = true;
+
+		for (int j = 0; j < 4; j++)
+			all &= pfn_of(getpid(), ksm_addr + j * PAGE) == pfn && pfn_of(a.pid, ksm_addr + j * PAGE) == pfn;
+		if (all)
+			break;
+		usleep(100000);
+	}
+	if (pfn && !write_str("/sys/kernel/mm/ksm/run", "0")) {
+		child_start(&c, NULL, NULL);
+		result(kpagecount(pfn) == 12, "KSM page: 12 mappings once this process forked (kpagecount %ld)",
+		       kpagecount(pfn));
+		compare_ksm_both_ways("KSM page mapped by a child forked after the merge (no rmap_item of its own)",
+				      pfn);
+		child_stop(&c);
+	}
+	write_str("/sys/kernel/mm/ksm/run", "2");
+	munmap(ksm_addr, 4 * PAGE);
 	child_stop(&a);
 }
 
@@ -3394,6 +3477,7 @@ static const struct scenario {
 	{ "thp", "oracle", scenario_thp },
 	{ "ksm", "oracle", scenario_ksm },
 	{ "ksm-leader-exit", "oracle", scenario_ksm_leader_exit },
+	{ "ksm-fork", "oracle", scenario_ksm_fork },
 	{ "hugetlb", "oracle", scenario_hugetlb },
 	{ "hugetlb-shared-pmd", "oracle", scenario_hugetlb_shared_pmd },
 	{ "many", "oracle", scenario_many },
@@ -3592,11 +3676,11 @@ int main(int argc, char **argv)
 		printf("0x%llx\n", (unsigned long long)find_pfn(bit, 0, 0, max_pfn_from_iomem()));
 		return 0;
 	}
-	/* the trace scenarios again through another attach mode: say which in every verdict */
-	if (getenv("TRACE_ATTACH")) {
+	/* the trace scenarios again through another attach mode, or a KSM layout variant: say which in every verdict */
+	if (getenv("TRACE_ATTACH") || getenv("KSM_VARIANT")) {
 		static char tag[32];
 
-		snprintf(tag, sizeof(tag), "[%s] ", getenv("TRACE_ATTACH"));
+		snprintf(tag, sizeof(tag), "[%s] ", getenv("TRACE_ATTACH") ? getenv("TRACE_ATTACH") : getenv("KSM_VARIANT"));
 		verdict_tag = tag;
 	}
 	if ((argc == 2 || argc == 3) && !strcmp(argv[1], "list")) {

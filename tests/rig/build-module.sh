@@ -14,12 +14,18 @@ if [ -f "$kernel/chroot" ]; then
 	src=/build/$(basename "$kernel")
 	rm -rf "$TRIXIE_ROOT$src" && mkdir -p "$TRIXIE_ROOT$src"
 	cp -r "$top/Kbuild" "$top/module" "$TRIXIE_ROOT$src/"
-	build() { trixie_run make -s -C "$(cat "$kernel/kdir")" M="$src" modules; }
+	# the BTF for ksm.c's layout (module/kernel-btf.sh), where the build inside the root can read it
+	cp "$kernel/vmlinuz" "$TRIXIE_ROOT$src/vmlinuz"
+	build() { RMP_BTF=$src/vmlinuz trixie_run make -s -C "$(cat "$kernel/kdir")" M="$src" modules; }
 	ko=$TRIXIE_ROOT$src/rmap_probe.ko
 else
 	rm -rf "$out/src" && mkdir -p "$out/src"
 	cp -r "$top/Kbuild" "$top/module" "$out/src/"
-	build() { make -s -C "$kernel/build" M="$out/src" modules; }
+	# ksm.c's layout from the kernel's BTF: a kernel built from source has its vmlinux in the build tree, a
+	# fetched one only its image (module/kernel-btf.sh unpacks it)
+	btf=${RMP_BTF:-}
+	[ -n "$btf" ] || [ -f "$kernel/build/vmlinux" ] || btf=$kernel/vmlinuz
+	build() { RMP_BTF=$btf make -s -C "$kernel/build" M="$out/src" modules; }
 	ko=$out/src/rmap_probe.ko
 fi
 build >"$out/build.log" 2>&1 || { cat "$out/build.log" >&2; exit 1; }

@@ -18,7 +18,8 @@ build="gcc make libc6-dev binutils"
 kernel="flex bison bc libelf-dev zlib1g-dev libssl-dev openssl dwarves perl python3 cpio kmod xz-utils linux-source-6.1"
 # rmapctl's tracing programs: clang and llvm for BPF, bpftool for vmlinux.h and the skeleton, libbpf and the
 # static libraries it links with (libelf, zlib) for the guests' static binaries; Debian kernel images are
-# compressed with lz4 (cloud), xz or zstd, and gen-vmlinux-h.sh unpacks them.
+# compressed with lz4 (cloud), xz or zstd, and module/kernel-btf.sh unpacks them (for vmlinux.h, and for the
+# module's layout of KSM's stable nodes).
 tracing="clang llvm bpftool libbpf-dev lz4 zstd"
 # The rig: the guests' busybox initramfs, the trixie root for the newest line and the clean root of
 # check-fresh (debootstrap), dkms for its build test, gzip for the initramfs; the kernel's mm selftests

@@ -49,6 +49,10 @@ if [ "$line" = newest ]; then
 		echo "/usr/src/linux-headers-$abi" > "$dest/kdir"
 		touch "$dest/.complete"
 	fi
+	# what module/kernel-btf.sh reads the kernel's BTF with, as on a Debian 13 user's system (rmap-probe-dkms
+	# recommends them): a root cached before they were needed gets them now
+	trixie_run dpkg-query -W bpftool zstd lz4 >/dev/null 2>&1 ||
+		trixie_run apt-get -q install -y --no-install-recommends bpftool zstd lz4 >&2
 	echo "$dest"
 	exit 0
 fi

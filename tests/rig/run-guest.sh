@@ -38,6 +38,9 @@ for prog in "$jq" "$bin"/*; do
 done
 # RIG_SELFTESTS=DIR: the kernel's mm selftests for this line (tests/rig/mm-selftests.sh), run by t-60-selftests.
 [ -n "${RIG_SELFTESTS:-}" ] && cp -r "$RIG_SELFTESTS" "$root/selftests"
+# the module built with KSM layouts it must refuse (ksm-variants.sh), for t-12-ksm-layout.sh
+[ -n "${RIG_KSM_VARIANTS:-}" ] && mkdir -p "$root/rmap/variants" &&
+	cp "$RIG_KSM_VARIANTS"/*.ko "$RIG_KSM_VARIANTS"/*.expect "$root/rmap/variants/"
 # Kernel modules the tests use (brd for swap), as the image package ships them.
 mkdir -p "$root/lib/modules"
 # busybox insmod wants them uncompressed (6.12 ships .ko.xz).

@@ -188,6 +188,8 @@ static void test_cost(void)
 {
 	static const char with_cost[] = "page pfn=1 kind=anon\nend mappings=0 verdict=complete attempts=2 nodes=7 "
 		"vmas=5 tables=6 lock_ns=12345 lock=anon_vma ptl_ns=2500\n";
+	static const char ksm_cost[] = "page pfn=1 kind=ksm\nend mappings=2 verdict=complete attempts=1 nodes=3 "
+		"vmas=2 tables=2 lock_ns=9000 lock=folio ptl_ns=1000 ksm=stable\n";
 	static const char old_cost[] = "page pfn=1 kind=anon\nend mappings=0 verdict=complete attempts=1 vmas=5 "
 		"tables=6\n";
 	struct report r;
@@ -203,8 +205,15 @@ static void test_cost(void)
 		     "attempts; longest lock hold anon_vma 12.3 us, page-table lock 2.5 us\n"));
 	report_free(&r);
 
+	report_parse(&r, ksm_cost, &line);
+	result("cost: a KSM page's JSON says how its mappings were found",
+	       json_satisfies(&r, ".cost.ksm_walk == \"stable\""));
+	result("cost: a KSM page's -v line", cost_line_is(&r, "  walk cost: 3 tree nodes, 2 vmas, 2 page-table locks, "
+		     "1 attempt; longest lock hold folio 9.0 us, page-table lock 1.0 us; KSM stable node walked\n"));
+	report_free(&r);
+
 	report_parse(&r, old_cost, &line);
-	result("cost: an older module's report has no nodes or lock hold in JSON, rather than zeros",
+	result("cost: an older module's report has no nodes, lock hold or KSM walk in JSON, rather than zeros",
 	       json_satisfies(&r, ".cost == {\"vmas\": 5, \"tables\": 6}"));
 	result("cost: an older module's -v line", cost_line_is(&r, "  walk cost: 5 vmas, 6 page-table locks, 1 attempt\n"));
 	report_free(&r);
