@@ -1,31 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KSM folios. Their reverse map is private to mm/ksm.c: the folio's stable node lists an rmap_item for each
- * mapping KSM merged (its anon_vma, mm and address), and rmap_walk_ksm() follows that list, then each
- * rmap_item's anon_vma tree for processes forked since. Where the module is built with the layout of those
- * structs from its kernel's BTF (kernel-btf.sh, checked against the headers below), the walk is the same,
- * its cost per mapping; elsewhere, or with ksm_search=1, the mergeable vmas of every mm KSM knows
- * (MMF_VM_MERGEABLE; every mm on a retry) are searched instead. The search's cost is bounded by the PTE
- * tables present in those vmas, not by their virtual size (rmp_scan_range()), and it never holds one
- * mmap_lock for long: it lets go between batches of tables whenever someone waits for the lock or for the
- * CPU, and a fatal signal ends it (-EINTR).
+ * KSM folios, walked as rmap_walk_ksm() walks them. Their reverse map is private to mm/ksm.c: the folio's
+ * stable node lists an rmap_item for each mapping KSM merged (its anon_vma, mm and address), and processes
+ * forked since are in the anon_vma trees of those rmap_items. The module is built with the layout of
+ * struct ksm_stable_node and struct ksm_rmap_item from its kernel's BTF (kernel-btf.sh); it is used only if
+ * that BTF and the headers are of one build (the version string, and the sizes of public structs), and every
+ * read of those structs is one that cannot fault (copy_from_kernel_nofault()) and is checked: the node must
+ * name its page, each rmap_item its node. Otherwise, or with ksm_search=1, the page is searched for
+ * (ksm_search.c).
+ *
+ * What keeps each object, under our folio reference and the folio lock, which rmap_walk_ksm()'s callers hold:
+ *   the stable node: folio->mapping names it while the folio is locked. Nodes are freed by
+ *     remove_stable_node() with the folio locked, after it set the folio's node to NULL, and otherwise only
+ *     as "stale" (get_ksm_page()/ksm_get_folio(): their folio no longer names them, or is being freed), which
+ *     our lock and reference rule out for this folio. folio_migrate_ksm() moves the node to the new folio
+ *     with both locked and leaves NULL in the old one, as try_to_merge_one_page() leaves NULL until
+ *     stable_tree_insert(): a NULL node is no layout error (rmap_walk_ksm() returns).
+ *   the list of rmap_items and each rmap_item: every change holds the folio's lock (stable_tree_append()
+ *     under lock_page(kpage); remove_rmap_item_from_tree() through get_ksm_page(LOCK) before hlist_del(),
+ *     then put_anon_vma()).
+ *   each rmap_item's anon_vma: its get_anon_vma() reference, held while it is listed; the root: the
+ *     anon_vma's own reference on it.
+ *   the tree, its vmas and their mms: the root's rwsem (read), as in walk.c: a vma leaves the tree in
+ *     unlink_anon_vmas() under the rwsem for write before it is freed.
+ * Lock order as mm/rmap.c (query.c): folio lock, anon_vma rwsem (trylock, a few tries), page-table lock.
  */
 #include <linux/delay.h>
 #include <linux/mm.h>
-#include <linux/mmap_lock.h>
 #include <linux/moduleparam.h>
 #include <linux/pagemap.h>
 #include <linux/rmap.h>
-#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
-#include <linux/slab.h>
-#include <linux/sort.h>
+#include <linux/uaccess.h>
+#include <linux/utsname.h>
+#include <generated/utsversion.h>
 #include "compat.h"
 #include "rmap_probe.h"
 #include "ksm_layout.h"
 
-static bool rmp_ksm_search;
-module_param_named(ksm_search, rmp_ksm_search, bool, 0644);
+static bool rmp_ksm_search_param;
+module_param_named(ksm_search, rmp_ksm_search_param, bool, 0644);
 MODULE_PARM_DESC(ksm_search, "Search for KSM pages' mappings even where their stable node can be walked (for comparison)");
 
 /* Why KSM folios are not walked from their stable node (rmp_ksm_init()), or NULL. */
@@ -33,268 +47,131 @@ static const char *rmp_ksm_refused;
 /* A stable node that did not look like one (the layout is wrong after all): searched from then on. */
 static bool rmp_ksm_layout_failed;
 
+#ifndef RMP_KSM_NO_LAYOUT
 /*
- * Page-table entries visited between two looks at the mmap_lock's waiters, the scheduler and signals: 16 PTE
- * tables, or as many empty upper entries.
+ * Mappings found in the second pass that may go unsorted: each candidate is looked up in the sorted ones
+ * (binary search) and in these (one by one), then they are sorted in.
  */
-#define RMP_KSM_BATCH (16 * PTRS_PER_PTE)
-/* Spare room in the list of mms for processes forked while it is allocated. */
-#define RMP_MMS_SLACK 64
+#define RMP_KSM_UNSORTED 64
 
-static int rmp_cmp_ptr(const void *a, const void *b)
+/* A field of mm/ksm.c's structs at the offset the BTF gave: false if it cannot be read (a wrong layout). */
+static bool rmp_ksm_read(const void *obj, size_t offset, void *val, size_t size)
 {
-	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
-
-	return x < y ? -1 : x > y;
+	return !copy_from_kernel_nofault(val, (const char *)obj + offset, size);
 }
 
-/*
- * A process's mm, grabbed (mmgrab(): the struct stays, its address space may still go): as
- * find_lock_task_mm(), through any live thread, since a main thread that called pthread_exit() stays a zombie
- * without an mm while its other threads run on. Under RCU; task_lock() is a spinlock.
- *
- * Not mmget(): holding mm_users for the whole search would hold back the teardown of every process that exits
- * meanwhile (exit_mmap() runs on the last mm_users reference), keeping its pages mapped; the kernel's own mm
- * selftests saw it (KSM refuses to change merge_across_nodes while a KSM page is still mapped). Each mm's
- * address space is held only while that mm is searched (mmget_not_zero()).
- */
-static struct mm_struct *rmp_process_mm(struct task_struct *p)
-{
-	struct task_struct *t;
-	struct mm_struct *mm;
+#define RMP_KSM_READ(obj, offset, var) rmp_ksm_read(obj, offset, &(var), sizeof(var))
 
-	for_each_thread(p, t) {
-		task_lock(t);
-		mm = t->mm;
-		if (mm)
-			mmgrab(mm);
-		task_unlock(t);
-		if (mm)
-			return mm;
-	}
-	return NULL;
-}
+/* One walk's state: what the passes share. */
+struct rmp_ksm_walk {
+	struct rmp_report *r;
+	unsigned long pfn;
+	bool own_mm;		/* first pass: each rmap_item's own mm; second: the others (forks since) */
+	size_t sorted;		/* r->maps[0, sorted) are sorted by (mm, vaddr), each once */
+};
 
 /*
- * Every process's mm into @mms (at most @cap); -ENOSPC if there were more processes than that. *@gap is set
- * when a process is exiting with its mm already let go (exit_mm()) while that mm may still be torn down.
+ * anon_vma_trylock_read() (gone from 7.x's headers), a few times: a walk of many rmap_items would seldom get
+ * every lock at the first try beside fork and exit. It sleeps under the folio lock only, where
+ * rmap_walk_ksm() itself waits in anon_vma_lock_read().
  */
-static int rmp_fill_mms(struct mm_struct **mms, size_t cap, size_t *nr, bool *gap)
-{
-	struct task_struct *p;
-	struct mm_struct *mm;
-	size_t n = 0;
-	int ret = 0;
-
-	rcu_read_lock();
-	for_each_process(p) {
-		if (p->flags & PF_KTHREAD)
-			continue;
-		if (n == cap) {
-			ret = -ENOSPC;
-			break;
-		}
-		mm = rmp_process_mm(p);
-		if (mm)
-			mms[n++] = mm;
-		else if ((p->flags & PF_EXITING) && !p->exit_state)
-			*gap = true;
-	}
-	rcu_read_unlock();
-	*nr = n;
-	return ret;
-}
-
-/*
- * The mms of all processes, each once and grabbed (rmp_process_mm()), or with @only_ksm only those KSM has
- * seen (MMF_VM_MERGEABLE): from 6.x ksm_fork() is best effort, and a child whose mm KSM failed to register
- * still holds the KSM PTEs it copied, so the first attempt searches only the mms KSM saw and the retries
- * search all. Never cut short: when processes outgrow the list while it is allocated, it is made again, and
- * after three tries the attempt is "raced".
- */
-static struct mm_struct **rmp_collect_mms(size_t *nr, bool only_ksm, bool *gap)
-{
-	struct task_struct *p;
-	struct mm_struct **mms;
-	size_t cap, n, i, j;
-	int tries, ret;
-
-	for (tries = 0; tries < 3; tries++) {
-		cap = RMP_MMS_SLACK << tries;
-		rcu_read_lock();
-		for_each_process(p)
-			cap++;
-		rcu_read_unlock();
-		mms = kvmalloc_array(cap, sizeof(*mms), GFP_KERNEL);
-		if (!mms)
-			return ERR_PTR(-ENOMEM);
-		ret = rmp_fill_mms(mms, cap, &n, gap);
-		if (!ret)
-			break;
-		for (i = 0; i < n; i++)
-			mmdrop(mms[i]);
-		kvfree(mms);
-	}
-	if (ret)
-		return ERR_PTR(-EAGAIN);
-	/* outside RCU: for processes sharing an mm, and mms not searched */
-	sort(mms, n, sizeof(*mms), rmp_cmp_ptr, NULL);
-	for (i = 0, j = 0; i < n; i++) {
-		if ((j && mms[j - 1] == mms[i]) || (only_ksm && !rmp_mm_ksm_enabled(mms[i])))
-			mmdrop(mms[i]);
-		else
-			mms[j++] = mms[i];
-	}
-	*nr = j;
-	return mms;
-}
-
-/*
- * mmap_lock for read, never waiting behind a writer (the lock nests under nothing here, but a queued writer
- * would stall this query and everyone queued behind it): a few tries, then "raced".
- */
-static bool rmp_mmap_trylock(struct mm_struct *mm)
+static bool rmp_ksm_lock(struct anon_vma *root)
 {
 	int i;
 
 	for (i = 0; i < 10; i++) {
-		if (mmap_read_trylock(mm))
+		if (down_read_trylock(&root->rwsem))
 			return true;
 		usleep_range(100, 200);
 	}
 	return false;
 }
 
-/* The mergeable vmas of @mm, a batch of PTE tables at a time. */
-static int rmp_scan_mm(struct rmp_report *r, struct mm_struct *mm, unsigned long pfn)
-{
-	struct vm_area_struct *vma;
-	unsigned long addr = 0;
-	int ret = 0;
-	u64 taken;
-
-	if (!rmp_mmap_trylock(mm))
-		return -EAGAIN;
-	taken = rmp_lock_clock();
-	while ((vma = find_vma(mm, addr))) {
-		if (vma->vm_flags & VM_MERGEABLE) {
-			ret = rmp_scan_range(r, vma, max(addr, vma->vm_start), vma->vm_end, pfn, RMP_KSM_BATCH,
-					     &addr);
-			if (ret)
-				break;
-		} else {
-			addr = vma->vm_end;
-		}
-		if (fatal_signal_pending(current) || need_resched() || mmap_lock_is_contended(mm)) {
-			/* the vma may be gone once the lock is dropped: go on from the address */
-			mmap_read_unlock(mm);
-			rmp_lock_released(r, "mmap", taken);
-			r->ksm_gap = true;
-			if (fatal_signal_pending(current))
-				return -EINTR;
-			cond_resched();
-			if (!rmp_mmap_trylock(mm))
-				return -EAGAIN;
-			taken = rmp_lock_clock();
-		}
-	}
-	mmap_read_unlock(mm);
-	rmp_lock_released(r, "mmap", taken);
-	return ret;
-}
-
-static int rmp_ksm_search_all(struct rmp_report *r, struct folio *folio, struct page *page)
-{
-	unsigned long pfn = page_to_pfn(page);
-	struct mm_struct **mms;
-	size_t nr, i;
-	int ret = 0;
-
-	mms = rmp_collect_mms(&nr, r->attempts == 1, &r->ksm_gap);
-	if (IS_ERR(mms))
-		return PTR_ERR(mms);
-	for (i = 0; i < nr; i++) {
-		/*
-		 * An mm with no users left is being torn down (__mmput(): its PTEs stay, and stay counted, until
-		 * exit_mmap() unmaps them): it cannot be searched, and the attempt says so. mmput_async(): if ours
-		 * is the last reference, the teardown (which takes the rmap locks and waits on them) runs in a
-		 * worker, not here.
-		 */
-		if (!ret && mmget_not_zero(mms[i])) {
-			ret = rmp_scan_mm(r, mms[i], pfn);
-			mmput_async(mms[i]);
-		} else if (!ret) {
-			r->ksm_gap = true;
-		}
-		mmdrop(mms[i]);
-	}
-	kvfree(mms);
-	return ret;
-}
-
-#ifndef RMP_KSM_NO_LAYOUT
-/* A field of mm/ksm.c's structs, at the offset the BTF gives. */
-#define rmp_ksm_field(obj, offset, type) (*(type *)((char *)(obj) + (offset)))
-
 /*
- * The mappings of @rmap_item's page: as rmap_walk_ksm(), every vma of its anon_vma's tree covering its
- * address (the tree's interval is the vma's pgoff, not KSM's address: the whole tree is read, as the kernel
- * does). @own_mm: the first pass looks only at the rmap_item's own mm, the second at the others (processes
- * forked since ksmd passed). The anon_vma lives as long as the rmap_item (its get_anon_vma() reference);
- * its root's rwsem keeps the tree, taken by trylock as everywhere here.
+ * The mappings of @item's page: as rmap_walk_ksm(), every vma of its anon_vma's tree covering its address
+ * (the tree is ordered by the vma's pgoff, not KSM's address: all of it is read, as the kernel does). In the
+ * second pass, a vma whose mapping is already known (found through another rmap_item) is passed over: forks
+ * are in the trees of every ancestor's rmap_item.
  */
-static int rmp_ksm_item_walk(struct rmp_report *r, void *rmap_item, unsigned long pfn, bool own_mm)
+static int rmp_ksm_item_walk(struct rmp_ksm_walk *w, void *item)
 {
-	struct anon_vma *anon_vma = rmp_ksm_field(rmap_item, RMP_KSM_ITEM_ANON_VMA, struct anon_vma *);
-	struct anon_vma *root = anon_vma->root;
-	struct mm_struct *mm = rmp_ksm_field(rmap_item, RMP_KSM_ITEM_MM, struct mm_struct *);
-	unsigned long addr = rmp_ksm_field(rmap_item, RMP_KSM_ITEM_ADDRESS, unsigned long) & PAGE_MASK;
-	struct anon_vma_chain *avc;
+	struct rmp_report *r = w->r;
+	struct anon_vma *anon_vma, *root, *check;
 	struct vm_area_struct *vma;
+	struct mm_struct *mm;
+	unsigned long addr;
 	struct rb_node *rb;
 	int ret = 0;
 	u64 taken;
 
-	/* anon_vma_trylock_read(), gone from 7.x's headers */
-	if (!down_read_trylock(&root->rwsem))
+	if (!RMP_KSM_READ(item, RMP_KSM_ITEM_ANON_VMA, anon_vma) || !RMP_KSM_READ(item, RMP_KSM_ITEM_MM, mm) ||
+	    !RMP_KSM_READ(item, RMP_KSM_ITEM_ADDRESS, addr))
+		return -ENOENT;
+	addr &= PAGE_MASK;	/* the low bits are KSM's flags */
+	/* an anon_vma's root is its own root: nothing is locked that is not one */
+	if (!RMP_KSM_READ(anon_vma, offsetof(struct anon_vma, root), root) ||
+	    !RMP_KSM_READ(root, offsetof(struct anon_vma, root), check) || check != root)
+		return -ENOENT;
+	if (!rmp_ksm_lock(root))
 		return -EAGAIN;
 	taken = rmp_lock_clock();
 	for (rb = rb_first_cached(&anon_vma->rb_root); rb; rb = rb_next(rb)) {
+		cond_resched();
 		r->nodes++;
-		avc = rb_entry(rb, struct anon_vma_chain, rb);
-		vma = avc->vma;
-		if (addr < vma->vm_start || addr >= vma->vm_end || (vma->vm_mm == mm) != own_mm)
+		vma = rb_entry(rb, struct anon_vma_chain, rb)->vma;
+		if (addr < vma->vm_start || addr >= vma->vm_end || (vma->vm_mm == mm) != w->own_mm)
 			continue;
-		ret = rmp_check_vma(r, vma, addr, pfn);
+		if (!w->own_mm && rmp_mapping_known(r, w->sorted, vma->vm_mm, addr))
+			continue;
+		ret = rmp_check_vma(r, vma, addr, w->pfn);
 		if (ret)
 			break;
-		cond_resched();
 	}
 	up_read(&root->rwsem);
 	rmp_lock_released(r, "anon_vma", taken);
 	return ret;
 }
 
+/* One pass over the node's rmap_items, from @first. */
+static int rmp_ksm_pass(struct rmp_ksm_walk *w, void *node, struct hlist_node *first)
+{
+	struct hlist_node *pos, *next;
+	void *item, *head;
+	int ret;
+
+	for (pos = first; pos; pos = next) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		item = (char *)pos - RMP_KSM_ITEM_HLIST;
+		if (!RMP_KSM_READ(item, RMP_KSM_ITEM_HEAD, head) || head != node || !RMP_KSM_READ(pos, 0, next))
+			return -ENOENT;
+		ret = rmp_ksm_item_walk(w, item);
+		if (ret)
+			return ret;
+		if (w->r->nr_maps - w->sorted > RMP_KSM_UNSORTED) {
+			rmp_mappings_unique(w->r);
+			w->sorted = w->r->nr_maps;
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
 /*
- * The walk of rmap_walk_ksm(), under the lock it relies on: the folio lock. Every change to a stable node's
- * list of rmap_items holds its KSM folio's lock (stable_tree_append() under the lock of the page merged into;
- * remove_rmap_item_from_tree() through get_ksm_page()/ksm_get_folio() with the lock; ksm_migrate_page() with
- * both folios' locks), and a stable node is freed only once no folio points to it or with its folio locked
- * (remove_stable_node()). Our reference keeps the folio itself.
+ * The walk of rmap_walk_ksm() under the folio lock (what keeps what: at the top). The first pass looks at
+ * each rmap_item's own mm; the second, for processes forked since ksmd passed, only if mappings are still
+ * missing, as rmap_walk_ksm()'s callers stop once rwc->done() says so.
  *
- * The first pass stops once every counted mapping is found, as rmap_walk_ksm()'s rwc->done() lets callers
- * stop: forks since ksmd passed are looked for only if mappings are missing. A mapping found twice (an
- * rmap_item of each of two processes sharing an anon_vma tree) is one: rmp_sort_unique() keeps one.
- *
- * -ENOENT: the node does not say it is this folio's (kpfn) or an rmap_item does not name the node as its
- * head: the layout is not this kernel's after all, and nothing it points to was followed.
+ * -ENOENT: the node does not name this folio (kpfn), an rmap_item does not name the node (head), its
+ * anon_vma's root is no root, or a read of them failed: the layout is not this kernel's after all.
  */
 static int rmp_ksm_stable_walk(struct rmp_report *r, struct folio *folio, struct page *page)
 {
-	unsigned long pfn = page_to_pfn(page);
-	struct hlist_node *pos;
-	void *node, *item;
-	int ret = 0, pass;
+	struct rmp_ksm_walk w = { .r = r, .pfn = page_to_pfn(page), .own_mm = true };
+	struct hlist_node *first;
+	unsigned long kpfn;
+	void *node;
+	int ret = 0;
 	u64 taken;
 
 	if (!folio_trylock(folio))
@@ -304,24 +181,24 @@ static int rmp_ksm_stable_walk(struct rmp_report *r, struct folio *folio, struct
 	if (!folio_test_ksm(folio))
 		goto unlock;
 	node = (void *)((unsigned long)READ_ONCE(folio->mapping) & ~RMP_MAPPING_FLAGS);
-	if (rmp_ksm_field(node, RMP_KSM_NODE_KPFN, unsigned long) != folio_pfn(folio)) {
+	if (!node) {
+		/* being merged, or left behind by migration or unmerging (at the top) */
+		ret = folio_mapped(folio) ? -EAGAIN : 0;
+		goto unlock;
+	}
+	if (!RMP_KSM_READ(node, RMP_KSM_NODE_KPFN, kpfn) || kpfn != folio_pfn(folio) ||
+	    !RMP_KSM_READ(node, RMP_KSM_NODE_HLIST, first)) {
 		ret = -ENOENT;
 		goto unlock;
 	}
-	for (pass = 0; pass < 2 && !ret; pass++) {
-		if (pass && r->nr_maps >= rmp_page_mapcount(page))
-			break;
-		for (pos = rmp_ksm_field(node, RMP_KSM_NODE_HLIST, struct hlist_head).first; pos; pos = pos->next) {
-			item = (char *)pos - RMP_KSM_ITEM_HLIST;
-			if (rmp_ksm_field(item, RMP_KSM_ITEM_HEAD, void *) != node) {
-				ret = -ENOENT;
-				break;
-			}
-			ret = rmp_ksm_item_walk(r, item, pfn, !pass);
-			if (ret)
-				break;
-			cond_resched();
-		}
+	ret = rmp_ksm_pass(&w, node, first);
+	if (!ret) {
+		/* each mapping once, to count them and to know them in the second pass */
+		rmp_mappings_unique(r);
+		w.sorted = r->nr_maps;
+		w.own_mm = false;
+		if (r->nr_maps < rmp_page_mapcount(page))
+			ret = rmp_ksm_pass(&w, node, first);
 	}
 unlock:
 	folio_unlock(folio);
@@ -336,9 +213,10 @@ static int rmp_ksm_stable_walk(struct rmp_report *r, struct folio *folio, struct
 #endif
 
 /*
- * Why the stable node cannot be walked, or NULL. The layout comes from BTF found at build time; it is used only
- * if that BTF agrees with the headers the module is compiled against on the size of public structs that differ
- * between builds (task_struct with nearly any config change): BTF of another kernel is refused.
+ * Why the stable node cannot be walked, or NULL. The layout comes from BTF found at build time, checked there
+ * to be of the build the headers are of (kernel-btf.sh); here the headers are checked to be the running
+ * kernel's (vermagic compares only the release, which two builds can share), and the BTF's sizes of public
+ * structs against the headers'.
  */
 static const char *rmp_ksm_refusal(void)
 {
@@ -347,7 +225,7 @@ static const char *rmp_ksm_refusal(void)
 #else
 	static const struct {
 		size_t headers, btf;
-		const char *why;
+		const char *name;
 	} sizes[] = {
 		{ sizeof(struct page), RMP_BTF_SIZEOF_page, "struct page" },
 		{ sizeof(struct mm_struct), RMP_BTF_SIZEOF_mm_struct, "struct mm_struct" },
@@ -359,9 +237,13 @@ static const char *rmp_ksm_refusal(void)
 	};
 	size_t i;
 
+	if (strcmp(init_utsname()->version, UTS_VERSION)) {
+		pr_info("rmap_probe: built for \"%s\", running \"%s\"\n", UTS_VERSION, init_utsname()->version);
+		return "the module was built for another build of this kernel release";
+	}
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		if (sizes[i].headers != sizes[i].btf) {
-			pr_info("rmap_probe: sizeof(%s) is %zu, its BTF says %zu\n", sizes[i].why, sizes[i].headers,
+			pr_info("rmap_probe: sizeof(%s) is %zu, its BTF says %zu\n", sizes[i].name, sizes[i].headers,
 				sizes[i].btf);
 			return "the BTF the module was built with is of another build than its headers";
 		}
@@ -384,7 +266,7 @@ int rmp_walk_ksm(struct rmp_report *r, struct folio *folio, struct page *page)
 {
 	int ret;
 
-	if (!rmp_ksm_refused && !READ_ONCE(rmp_ksm_search) && !READ_ONCE(rmp_ksm_layout_failed)) {
+	if (!rmp_ksm_refused && !READ_ONCE(rmp_ksm_search_param) && !READ_ONCE(rmp_ksm_layout_failed)) {
 		r->ksm_walk = "stable";
 		ret = rmp_ksm_stable_walk(r, folio, page);
 		if (ret != -ENOENT)
@@ -395,5 +277,5 @@ int rmp_walk_ksm(struct rmp_report *r, struct folio *folio, struct page *page)
 		r->nr_maps = 0;
 	}
 	r->ksm_walk = "search";
-	return rmp_ksm_search_all(r, folio, page);
+	return rmp_ksm_search(r, folio, page);
 }

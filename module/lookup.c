@@ -15,6 +15,8 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
+#include <linux/bsearch.h>
+#include <linux/sort.h>
 #include "compat.h"
 #include "rmap_probe.h"
 
@@ -25,6 +27,49 @@ static int rmp_add_mapping(struct rmp_report *r, const struct rmp_mapping *m)
 		return -ENOSPC;
 	r->maps[r->nr_maps++] = *m;
 	return 0;
+}
+
+static int rmp_cmp_mm_vaddr(const void *a, const void *b)
+{
+	const struct rmp_mapping *x = a, *y = b;
+
+	if (x->mm != y->mm)
+		return x->mm < y->mm ? -1 : 1;
+	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
+}
+
+/*
+ * The mappings sorted by (mm, address), each once: while a vma is split or merged, the tree briefly holds two
+ * vmas of one mm covering the same address (__split_vma() links the new vma before it shrinks the old one),
+ * and the walk finds the same entry through both; a KSM walk finds a forked child through each ancestor's
+ * rmap_item. By mm, not by pid: the mm's owner can change between the two (mm_update_next_owner() when it
+ * exits), naming the same entry twice under two pids. sort() is in place: nothing is allocated.
+ */
+void rmp_mappings_unique(struct rmp_report *r)
+{
+	size_t i, n = 0;
+
+	sort(r->maps, r->nr_maps, sizeof(*r->maps), rmp_cmp_mm_vaddr, NULL);
+	for (i = 0; i < r->nr_maps; i++) {
+		if (n && r->maps[n - 1].mm == r->maps[i].mm && r->maps[n - 1].vaddr == r->maps[i].vaddr)
+			continue;
+		r->maps[n++] = r->maps[i];
+	}
+	r->nr_maps = n;
+}
+
+/* Is (@mm, @vaddr) among the mappings found: the first @sorted as rmp_mappings_unique() left them, the rest in any order? */
+bool rmp_mapping_known(const struct rmp_report *r, size_t sorted, const struct mm_struct *mm, unsigned long vaddr)
+{
+	const struct rmp_mapping key = { .mm = mm, .vaddr = vaddr };
+	size_t i;
+
+	if (bsearch(&key, r->maps, sorted, sizeof(key), rmp_cmp_mm_vaddr))
+		return true;
+	for (i = sorted; i < r->nr_maps; i++)
+		if (r->maps[i].mm == mm && r->maps[i].vaddr == vaddr)
+			return true;
+	return false;
 }
 
 /* Who owns an mm: mm->owner where the kernel keeps one (CONFIG_MEMCG), as memory cgroups charge to it. */

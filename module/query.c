@@ -8,7 +8,7 @@
  *   anon folio:  folio->mapping -> anon_vma -> anon_vma_chain interval tree -> vma
  *   file/shmem:  folio->mapping -> address_space->i_mmap interval tree -> vma
  *   KSM folio:   folio->mapping -> stable node -> rmap_items -> anon_vma trees (their layout from BTF), or
- *                where it is not known, every VM_MERGEABLE vma of every mm is searched
+ *                where it is not known, every VM_MERGEABLE vma of every mm is searched (ksm_search.c)
  *   then:        vma + address -> pgd -> p4d -> pud -> pmd -> pte, checked under the page-table lock.
  *
  * One step per file: this one decides what the page is and whether to walk it, walk.c walks anon and file
@@ -120,33 +120,10 @@ static int rmp_cmp_mapping(const void *a, const void *b)
 	return x->mm < y->mm ? -1 : x->mm > y->mm;
 }
 
-static int rmp_cmp_mm_vaddr(const void *a, const void *b)
-{
-	const struct rmp_mapping *x = a, *y = b;
-
-	if (x->mm != y->mm)
-		return x->mm < y->mm ? -1 : 1;
-	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
-}
-
-/*
- * Count each page-table entry once, then sort the mappings by process and address: while a vma is split or
- * merged, the tree briefly holds two vmas of one mm covering the same address (__split_vma() links the new
- * vma before it shrinks the old one), and the walk finds the same entry through both. Found by mm, not by
- * pid: the mm's owner can change between the two (mm_update_next_owner() when it exits), naming the same
- * entry twice under two pids.
- */
+/* Each page-table entry once (rmp_mappings_unique()), then the mappings by process and address. */
 static void rmp_sort_unique(struct rmp_report *r)
 {
-	size_t i, n = 0;
-
-	sort(r->maps, r->nr_maps, sizeof(*r->maps), rmp_cmp_mm_vaddr, NULL);
-	for (i = 0; i < r->nr_maps; i++) {
-		if (n && r->maps[n - 1].mm == r->maps[i].mm && r->maps[n - 1].vaddr == r->maps[i].vaddr)
-			continue;
-		r->maps[n++] = r->maps[i];
-	}
-	r->nr_maps = n;
+	rmp_mappings_unique(r);
 	sort(r->maps, r->nr_maps, sizeof(*r->maps), rmp_cmp_mapping, NULL);
 }
 

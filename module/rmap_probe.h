@@ -141,7 +141,10 @@ static inline void rmp_ptl_unlock(struct rmp_report *r, spinlock_t *ptl, u64 tak
 int rmp_query(unsigned long pfn, struct rmp_report *r);
 void rmp_report_free(struct rmp_report *r);
 
-/* The steps, one file each: lookup.c (the page tables), walk.c (anon and file), ksm.c (the KSM search). */
+/*
+ * The steps, one file each: lookup.c (the page tables and the list of mappings found), walk.c (anon and
+ * file), ksm.c (KSM, from the stable node), ksm_search.c (KSM, searched for).
+ */
 int rmp_check_vma(struct rmp_report *r, struct vm_area_struct *vma, unsigned long addr, unsigned long pfn);
 int rmp_scan_range(struct rmp_report *r, struct vm_area_struct *vma, unsigned long addr, unsigned long end,
 		   unsigned long pfn, unsigned long budget, unsigned long *next);
@@ -149,6 +152,9 @@ int rmp_walk_anon(struct rmp_report *r, struct folio *folio, struct page *page);
 int rmp_walk_file(struct rmp_report *r, struct folio *folio, struct page *page);
 struct address_space *rmp_file_mapping(struct folio *folio);
 int rmp_walk_ksm(struct rmp_report *r, struct folio *folio, struct page *page);
+int rmp_ksm_search(struct rmp_report *r, struct folio *folio, struct page *page);
+void rmp_mappings_unique(struct rmp_report *r);
+bool rmp_mapping_known(const struct rmp_report *r, size_t sorted, const struct mm_struct *mm, unsigned long vaddr);
 void rmp_ksm_init(void);
 /* hold.c: the references a pinned folio holds, and what its mapping and pageblock allow */
 void rmp_account_hold(struct rmp_report *r, struct folio *folio);

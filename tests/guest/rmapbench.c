@@ -382,19 +382,62 @@ static uint64_t *ksm_pages(char *p, int pages, pid_t *kids)
 	return pfns;
 }
 
+#define KSM_SEARCH "/sys/module/rmap_probe/parameters/ksm_search"
+
 /*
- * KSM, and the worst case of a search: the same KSM pages with a 4 TiB mergeable reservation beside them
- * (never touched: no page tables, so the search should not see its size).
+ * The worst case of a search: KSM pages with a 4 TiB mergeable reservation beside them (never touched: no page
+ * tables, so the search should not see its size; the walk from the stable node never looks at it), without and
+ * with it, alternated: it is mapped and unmapped each round. @searched: with ksm_search=1, as a module built
+ * without its kernel's BTF.
+ */
+static void worst_ksm_reservation(int q, const uint64_t *pfns, int n, bool searched)
+{
+	const char *name = searched ? "ksm_4tib_reservation_searched" : "ksm_4tib_reservation";
+	size_t big_len = 4UL << 40;
+	double without[9], with[9];
+	struct walk_times w;
+	uint64_t tables = 0;
+	char *big;
+
+	if (searched && write_str(KSM_SEARCH, "1")) {
+		skip("bench worst: %s: %s: %s", name, KSM_SEARCH, strerror(errno));
+		return;
+	}
+	for (int r = 0; r < rounds; r++) {
+		compare_walks(q, pfns, n, false, &w);
+		without[r] = w.ours;
+		big = mmap(NULL, big_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (big == MAP_FAILED || madvise(big, big_len, MADV_MERGEABLE)) {
+			skip("bench worst: %s: %s", name, strerror(errno));
+			write_str(KSM_SEARCH, "0");
+			return;
+		}
+		compare_walks(q, pfns, n, false, &w);
+		with[r] = w.ours;
+		query(q, pfns[0]);
+		tables = report_u64(qbuf, "tables");
+		munmap(big, big_len);
+	}
+	query(q, pfns[0]);
+	emit("worst", "\"case\":\"%s\",\"pfns\":%d,\"ours_ns\":%.0f,\"baseline_ns\":%.0f,"
+	     "\"ratio\":%.3f,\"tables\":%llu,\"baseline_tables\":%llu", name, n, median(with, rounds),
+	     median(without, rounds), median(with, rounds) / median(without, rounds), (unsigned long long)tables,
+	     (unsigned long long)report_u64(qbuf, "tables"));
+	result(w.complete == n, "bench worst: KSM pages beside a 4 TiB untouched mergeable reservation%s: %d of %d "
+	       "complete", searched ? ", searched for" : "", w.complete, n);
+	write_str(KSM_SEARCH, "0");
+}
+
+/*
+ * KSM pages: walked from their stable node (the module's way where it was built with its kernel's BTF), and
+ * searched for (ksm_search=1: a module without), side by side; then the worst case of each.
  */
 static void shape_ksm(int q)
 {
 	enum { PAGES = 64 };
-	char *p = mmap(NULL, PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *big;
-	size_t big_len = 4UL << 40;
+	char *p = mmap(NULL, PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	pid_t kids[MAPPERS - 1];
-	uint64_t *pfns = ksm_pages(p, PAGES, kids), tables = 0;
-	double without[9], with[9];
-	struct walk_times w;
+	uint64_t *pfns = ksm_pages(p, PAGES, kids);
 
 	if (!pfns) {
 		result(false, "bench shapes: ksm: ksmd merged the pages of %d processes", MAPPERS);
@@ -402,29 +445,14 @@ static void shape_ksm(int q)
 		return;
 	}
 	shape_record(q, "ksm", pfns, PAGES, NULL);
-	/* without and with the reservation, alternated: it is mapped and unmapped each round */
-	for (int r = 0; r < rounds; r++) {
-		compare_walks(q, pfns, PAGES, false, &w);
-		without[r] = w.ours;
-		big = mmap(NULL, big_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (big == MAP_FAILED || madvise(big, big_len, MADV_MERGEABLE)) {
-			skip("bench worst: ksm beside a 4 TiB mergeable reservation: %s", strerror(errno));
-			reap(kids, MAPPERS - 1);
-			return;
-		}
-		compare_walks(q, pfns, PAGES, false, &w);
-		with[r] = w.ours;
-		query(q, pfns[0]);
-		tables = report_u64(qbuf, "tables");
-		munmap(big, big_len);
+	if (write_str(KSM_SEARCH, "1")) {
+		skip("bench shapes: ksm_searched: %s: %s", KSM_SEARCH, strerror(errno));
+	} else {
+		shape_record(q, "ksm_searched", pfns, PAGES, NULL);
+		write_str(KSM_SEARCH, "0");
 	}
-	query(q, pfns[0]);
-	emit("worst", "\"case\":\"ksm_4tib_reservation\",\"pfns\":%d,\"ours_ns\":%.0f,\"baseline_ns\":%.0f,"
-	     "\"ratio\":%.3f,\"tables\":%llu,\"baseline_tables\":%llu", PAGES, median(with, rounds),
-	     median(without, rounds), median(with, rounds) / median(without, rounds), (unsigned long long)tables,
-	     (unsigned long long)report_u64(qbuf, "tables"));
-	result(w.complete == PAGES, "bench worst: KSM pages beside a 4 TiB untouched mergeable reservation: %d of %d "
-	       "complete", w.complete, PAGES);
+	worst_ksm_reservation(q, pfns, PAGES, false);
+	worst_ksm_reservation(q, pfns, PAGES, true);
 	reap(kids, MAPPERS - 1);
 	munmap(p, PAGES * PAGE);
 	free(pfns);

@@ -670,6 +670,37 @@ static void scenario_ksm_leader_exit(void)
  * equal pages of this process and of a child merge into one KSM page; ksmd is stopped (run=0 keeps the merged
  * pages); then this process forks: 12 mappings, 8 of them listed by rmap_items.
  */
+/*
+ * Then 20 more children, forked while ksmd runs: it gives each an rmap_item of its own (cmp_and_merge_page():
+ * "ksm page forked"), as to the child forked before, and one more once it stopped, which has none. The second
+ * pass, through this process's rmap_items, meets the 21 scanned children again: each must be found once, within the room the mapcount
+ * gives (a first version listed them twice, ran out of room and called every attempt raced).
+ */
+static void ksm_forks_scanned(uint64_t pfn)
+{
+	enum { KIDS = 20 };
+	const char *full_scans = "/sys/kernel/mm/ksm/full_scans";
+	struct child kids[KIDS], late;
+	long scans = atol(read_str(full_scans));
+
+	write_str("/sys/kernel/mm/ksm/run", "1");
+	for (int i = 0; i < KIDS; i++)
+		child_start(&kids[i], NULL, NULL);
+	for (int t = 0; t < 600 && atol(read_str(full_scans)) < scans + 3; t++)
+		usleep(100000);
+	result(atol(read_str(full_scans)) >= scans + 3, "KSM: ksmd scanned the %d children forked while it ran", KIDS);
+	write_str("/sys/kernel/mm/ksm/run", "0");
+	child_start(&late, NULL, NULL);
+	/* this process, the one it merged with, the child forked before, the 20 and the last */
+	result(kpagecount(pfn) == 4 * (KIDS + 4), "KSM page: %d mappings in %d processes (kpagecount %ld)",
+	       4 * (KIDS + 4), KIDS + 4, kpagecount(pfn));
+	compare_ksm_both_ways("KSM page of 24 processes, 22 forked after the merge, all but the last scanned by ksmd",
+			      pfn);
+	child_stop(&late);
+	for (int i = 0; i < KIDS; i++)
+		child_stop(&kids[i]);
+}
+
 static void scenario_ksm_fork(void)
 {
 	struct child a, c;
@@ -698,6 +729,7 @@ static void scenario_ksm_fork(void)
 		       kpagecount(pfn));
 		compare_ksm_both_ways("KSM page mapped by a child forked after the merge (no rmap_item of its own)",
 				      pfn);
+		ksm_forks_scanned(pfn);
 		child_stop(&c);
 	}
 	write_str("/sys/kernel/mm/ksm/run", "2");
@@ -1520,16 +1552,40 @@ static void tally(struct race_stats *st, const char *out, ssize_t n, size_t size
 	}
 }
 
+/* One query on @fd, counted in @st by its verdict (tally()): the answer's length in @out, or -1. */
+static ssize_t race_ask(int fd, struct race_stats *st, uint64_t pfn, char *out, size_t size)
+{
+	char req[32];
+	ssize_t n;
+
+	snprintf(req, sizeof(req), "%llu", (unsigned long long)pfn);
+	st->queries++;
+	if (write(fd, req, strlen(req)) < 0) {
+		if (errno == ENXIO)
+			st->nxio++;
+		else
+			st->errors++;
+		return -1;
+	}
+	n = read(fd, out, size - 1);
+	if (n <= 0) {
+		st->errors++;
+		return -1;
+	}
+	out[n] = '\0';
+	tally(st, out, n, size, pfn);
+	return n;
+}
+
 static void race_querier(int id, struct race_stats *st, time_t deadline, unsigned long max_pfn)
 {
-	char req[32], out[1 << 16];
+	char out[1 << 16];
 	unsigned int seed = (unsigned int)getpid();
 	uint64_t sweep = 0;
 	int fd = -1;
 
 	while (time(NULL) < deadline) {
 		uint64_t pfn;
-		ssize_t n;
 
 		if (fd < 0 || st->queries % 64 == 0 || *race_quiet) {	/* reopen now and then: windows for rmmod */
 			if (fd >= 0)
@@ -1551,22 +1607,7 @@ static void race_querier(int id, struct race_stats *st, time_t deadline, unsigne
 		else
 			pfn = rand_r(&seed) % 8 ? race_pfns[rand_r(&seed) % RACE_SLOTS]
 						: (uint64_t)rand_r(&seed) % (max_pfn + 1024);
-		snprintf(req, sizeof(req), "%llu", (unsigned long long)pfn);
-		st->queries++;
-		if (write(fd, req, strlen(req)) < 0) {
-			if (errno == ENXIO)
-				st->nxio++;
-			else
-				st->errors++;
-			continue;
-		}
-		n = read(fd, out, sizeof(out) - 1);
-		if (n <= 0) {
-			st->errors++;
-			continue;
-		}
-		out[n] = '\0';
-		tally(st, out, n, sizeof(out), pfn);
+		race_ask(fd, st, pfn, out, sizeof(out));
 	}
 	if (fd >= 0)
 		close(fd);
@@ -1698,6 +1739,83 @@ static void scenario_race(void)
 	       "move_pages and module reloads: none wrong (%lu complete, %lu raced, %lu untracked, %lu mismatch, "
 	       "%lu errors, %lu reloads)", t.queries, seconds, t.complete, t.raced, t.untracked, t.mismatch,
 	       t.errors, t.reloads);
+}
+
+/*
+ * KSM merging under queries: two processes with 255 pages of equal content (page i the same in both) are
+ * merged, unmerged (run=2) and merged again, while a querier asks for those pages' PFNs over and over.
+ * try_to_merge_two_pages() makes one page KSM with no stable node yet, maps the other process's copy to it,
+ * and only then gives it its node (stable_tree_insert()); unmerging leaves KSM pages no node either
+ * (remove_stable_node()). A query meanwhile must answer raced (or complete), never follow the NULL node: the
+ * first version of the stable walk did. Every answer is complete, raced or untracked; none is an error.
+ */
+static void ksm_fill_numbered(int n, void *arg)
+{
+	(void)arg;
+	if (n != 0)
+		return;
+	ksm_map(255);
+	for (int i = 0; i < 255; i++) {
+		memset(ksm_addr + i * PAGE, 0, PAGE);
+		*(int *)(ksm_addr + i * PAGE) = i + 1;
+	}
+	madvise(ksm_addr, 255 * PAGE, MADV_MERGEABLE);
+}
+
+static void scenario_ksm_churn(void)
+{
+	enum { PAGES = 255, CYCLES = 6 };
+	volatile uint64_t *pfns = mmap(NULL, 2 * PAGES * 8, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	volatile int *stop = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct race_stats *st = mmap(NULL, sizeof(*st) + 8, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+				     -1, 0);
+	volatile unsigned long *stable = (unsigned long *)(st + 1);
+	struct child a, b;
+	int merged = 0;
+	pid_t querier;
+
+	if (!ksm_start())
+		return;
+	write_str("/sys/kernel/mm/ksm/run", "0");
+	ksm_addr = map_anon(PAGES * PAGE);
+	munmap(ksm_addr, PAGES * PAGE);
+	child_start(&a, ksm_fill_numbered, NULL);
+	child_start(&b, ksm_fill_numbered, NULL);
+	querier = fork();
+	if (querier == 0) {
+		char out[1 << 16];
+		int fd = open(QUERY, O_RDWR);
+
+		for (unsigned long i = 0; fd >= 0 && !*stop; i++) {
+			uint64_t pfn = pfns[i % (2 * PAGES)];
+
+			if (pfn && race_ask(fd, st, pfn, out, sizeof(out)) > 0)
+				*stable += strstr(out, " ksm=stable") != NULL;
+		}
+		_exit(fd < 0);
+	}
+	for (int c = 0; c < CYCLES; c++) {
+		/* the pages as they are before the merge: one of each pair becomes the KSM page */
+		for (int i = 0; i < PAGES; i++) {
+			pfns[2 * i] = pfn_of(a.pid, ksm_addr + i * PAGE);
+			pfns[2 * i + 1] = pfn_of(b.pid, ksm_addr + i * PAGE);
+		}
+		write_str("/sys/kernel/mm/ksm/run", "1");
+		for (int t = 0; t < 300 && atol(read_str("/sys/kernel/mm/ksm/pages_shared")) < PAGES; t++)
+			usleep(100000);
+		merged += atol(read_str("/sys/kernel/mm/ksm/pages_shared")) >= PAGES;
+		usleep(200000);
+		write_str("/sys/kernel/mm/ksm/run", "2");	/* unmerge: each copy a page of its own again */
+	}
+	*stop = 1;
+	waitpid(querier, NULL, 0);
+	child_stop(&a);
+	child_stop(&b);
+	result(merged == CYCLES && st->queries > 0 && *stable > 0 && !st->mismatch && !st->errors && !st->nxio,
+	       "KSM merged and unmerged %d times (%d merged all %d pairs) under %lu queries of those pages: %lu "
+	       "complete (%lu walked from the stable node), %lu raced, %lu untracked, %lu mismatch, %lu errors",
+	       CYCLES, merged, PAGES, st->queries, st->complete, *stable, st->raced, st->untracked, st->mismatch,
+	       st->errors);
 }
 
 static void scenario_shmem_shared(void)
@@ -3492,6 +3610,7 @@ static const struct scenario {
 	{ "fuzz", "hostile", scenario_fuzz },
 	{ "fault-inject", "hostile", scenario_fault_inject },
 	{ "race", "stress", scenario_race },
+	{ "ksm-churn", "stress", scenario_ksm_churn },
 	{ "range-batch", "entry", scenario_range_batch },
 	{ "range-all", "entry", scenario_range_all },
 	{ "vaddr", "entry", scenario_vaddr },

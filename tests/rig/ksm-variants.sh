@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # rmap_probe.ko for KERNEL-DIR built with KSM layouts it must not trust, for the guest's t-12-ksm-layout.sh:
-#   other-btf      built with OTHER-KERNEL-DIR's BTF: refused at load (public structs' sizes differ from the
-#                  headers'), KSM pages searched for
+#   other-btf      built with OTHER-KERNEL-DIR's BTF: refused at build time (its banner is not the headers'
+#                  UTS_VERSION), KSM pages searched for
+#   bad-sizes      the layout with a BTF size of task_struct that is not the headers': refused at load
 #   bad-kpfn       stable_node.kpfn read at hlist's offset: the first KSM query finds a node that does not name
 #                  its page, follows nothing it points to, and searches, as every query after it
 #   bad-item-head  rmap_item.head read at mm's offset: the first rmap_item does not name its stable node; the
@@ -38,8 +39,11 @@ fi
 offset() { sed -n "s/^#define $1 //p" "$good"; }
 sed "s/^#define RMP_KSM_NODE_KPFN .*/#define RMP_KSM_NODE_KPFN $(offset RMP_KSM_NODE_HLIST)/" "$good" >"$out/bad-kpfn.h"
 sed "s/^#define RMP_KSM_ITEM_HEAD .*/#define RMP_KSM_ITEM_HEAD $(offset RMP_KSM_ITEM_MM)/" "$good" >"$out/bad-item-head.h"
+sed "s/^#define RMP_BTF_SIZEOF_task_struct .*/#define RMP_BTF_SIZEOF_task_struct 64/" "$good" >"$out/bad-sizes.h"
+other_build="is not the build of $abi the headers are of"
 refused="KSM pages are searched for: the BTF the module was built with is of another build than its headers"
 misread="KSM's stable node is not laid out as this module's BTF said; searching from now on"
-variant other-btf "$refused" RMP_BTF="$(btf "$other")"
+variant other-btf "$other_build" RMP_BTF="$other/vmlinuz"
+variant bad-sizes "$refused" RMP_KSM_LAYOUT="$out/bad-sizes.h"
 variant bad-kpfn "$misread" RMP_KSM_LAYOUT="$out/bad-kpfn.h"
 variant bad-item-head "$misread" RMP_KSM_LAYOUT="$out/bad-item-head.h"
