@@ -11,7 +11,8 @@
 #       (of the build its headers are of: their UTS_VERSION is in the BTF's vmlinux banner), and
 #       the sizes of public structs that ksm.c compares with the headers it is compiled against: BTF of any
 #       other build is refused there. Where no BTF is found, or bpftool is missing, OUT.h says why and
-#       ksm.c searches instead. Always exits 0: the module builds either way.
+#       ksm.c searches instead. Exits 0 (the module builds either way) unless no temporary directory can be
+#       made beside OUT.h.
 # RMP_KSM_LAYOUT= names a header to use instead (the tests build with deliberately wrong ones).
 # BTF is looked for in: RMP_BTF= (a vmlinux or a vmlinuz), OBJTREE/vmlinux (a kernel built from source, or
 # the BTF-only vmlinux Debian's 6.12+ headers ship), /boot/vmlinuz-KERNELRELEASE (what DKMS has when it builds
@@ -40,9 +41,11 @@ unpack() { # VMLINUZ OUT
 ksm_layout() { # OUT.h KERNELRELEASE OBJTREE
 	local out=$1 rel=$2 objtree=$3 btf= src= tmp uts same_tree=
 	# beside OUT.h, so that it is replaced by one rename
-	tmp=$(mktemp -d "$(dirname "$out")/.ksm-layout.XXXXXX")
+	tmp=$(mktemp -d "$(dirname "$out")/.ksm-layout.XXXXXX") || exit 1
 	# shellcheck disable=SC2064
 	trap "rm -rf '$tmp'" RETURN
+	# shellcheck disable=SC2064
+	trap "rm -rf '$tmp'; exit 1" INT TERM
 	replace() { cmp -s "$tmp/h" "$out" || mv "$tmp/h" "$out"; }
 	refuse() {
 		local why=${1//\\/\\\\}	# a C string: backslashes and quotes escaped
@@ -59,6 +62,8 @@ ksm_layout() { # OUT.h KERNELRELEASE OBJTREE
 		return 0
 	elif [ -n "${RMP_BTF:-}" ]; then
 		src=$RMP_BTF
+		# the build tree's own vmlinux, named: as if found (Debian's BTF-only one has no banner to check)
+		[ -f "$objtree/vmlinux" ] && [ "$(realpath "$src")" = "$(realpath "$objtree/vmlinux")" ] && same_tree=1
 	elif [ -f "$objtree/vmlinux" ]; then
 		src=$objtree/vmlinux same_tree=1
 	elif [ -r "/boot/vmlinuz-$rel" ]; then
@@ -100,7 +105,7 @@ ksm_layout() { # OUT.h KERNELRELEASE OBJTREE
 				refuse "the running kernel is another build of $rel ($(uname -v)) than the headers ($uts)"
 				return 0
 			fi
-		elif ! LC_ALL=C grep -aF "Linux version $rel " "$btf" | LC_ALL=C grep -qaF "$uts"; then
+		elif ! LC_ALL=C grep -aF "Linux version $rel " "$btf" | LC_ALL=C grep -aF "$uts" >/dev/null; then
 			# the kernel's banner, linux_banner: "Linux version RELEASE (builder) (compiler) UTS_VERSION"
 			refuse "$src is not the build of $rel the headers are of ($uts)"
 			return 0

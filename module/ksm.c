@@ -36,7 +36,7 @@
 #include <generated/utsversion.h>
 #include "compat.h"
 #include "rmap_probe.h"
-#include "ksm_layout.h"
+#include <ksm_layout.h>	/* generated, in $(obj)/module: see Kbuild */
 
 static bool rmp_ksm_search_param;
 module_param_named(ksm_search, rmp_ksm_search_param, bool, 0644);
@@ -49,10 +49,15 @@ static bool rmp_ksm_layout_failed;
 
 #ifndef RMP_KSM_NO_LAYOUT
 /*
- * Mappings found in the second pass that may go unsorted: each candidate is looked up in the sorted ones
- * (binary search) and in these (one by one), then they are sorted in.
+ * The mappings the second pass finds are kept as sorted runs, each looked up by binary search, and a tail of
+ * at most RMP_KSM_TAIL looked at one by one; a full tail is sorted into a run, and a run as long as the one
+ * before it is sorted together with it (as a binary counter carries): about log2(n / RMP_KSM_TAIL) runs, so
+ * a lookup costs O(log^2 n) and the sorting O(n log^2 n), with nothing allocated.
  */
-#define RMP_KSM_UNSORTED 64
+#define RMP_KSM_TAIL 64
+#define RMP_KSM_RUNS 40
+/* Tries at the anon_vma locks, over one walk: its sleeps under the folio lock stay about 10-20 ms. */
+#define RMP_KSM_LOCK_TRIES 100
 
 /* A field of mm/ksm.c's structs at the offset the BTF gave: false if it cannot be read (a wrong layout). */
 static bool rmp_ksm_read(const void *obj, size_t offset, void *val, size_t size)
@@ -67,24 +72,59 @@ struct rmp_ksm_walk {
 	struct rmp_report *r;
 	unsigned long pfn;
 	bool own_mm;		/* first pass: each rmap_item's own mm; second: the others (forks since) */
-	size_t sorted;		/* r->maps[0, sorted) are sorted by (mm, vaddr), each once */
+	int lock_tries;		/* left of RMP_KSM_LOCK_TRIES */
+	/* r->maps[run[i], run[i + 1]) sorted by (mm, vaddr); the tail from run[nr_runs] unsorted */
+	size_t run[RMP_KSM_RUNS + 1];
+	int nr_runs;
 };
+
+/* Is (@mm, @vaddr) among the mappings found (the runs and the tail)? */
+static bool rmp_ksm_known(struct rmp_ksm_walk *w, const struct mm_struct *mm, unsigned long vaddr)
+{
+	const struct rmp_report *r = w->r;
+	size_t i;
+	int k;
+
+	for (k = 0; k < w->nr_runs; k++)
+		if (rmp_mappings_find(r, w->run[k], w->run[k + 1], mm, vaddr))
+			return true;
+	for (i = w->run[w->nr_runs]; i < r->nr_maps; i++)
+		if (r->maps[i].mm == mm && r->maps[i].vaddr == vaddr)
+			return true;
+	return false;
+}
+
+/* A full tail becomes a run; runs as long as the one before them are sorted together with it. */
+static void rmp_ksm_settle(struct rmp_ksm_walk *w)
+{
+	size_t end = w->r->nr_maps;
+
+	if (end - w->run[w->nr_runs] < RMP_KSM_TAIL)
+		return;
+	rmp_mappings_sort(w->r, w->run[w->nr_runs], end);
+	w->run[++w->nr_runs] = end;
+	while (w->nr_runs >= 2 && (w->nr_runs == RMP_KSM_RUNS ||
+				   end - w->run[w->nr_runs - 1] >= w->run[w->nr_runs - 1] - w->run[w->nr_runs - 2])) {
+		w->nr_runs--;
+		rmp_mappings_sort(w->r, w->run[w->nr_runs - 1], end);
+		w->run[w->nr_runs] = end;
+	}
+}
 
 /*
  * anon_vma_trylock_read() (gone from 7.x's headers), a few times: a walk of many rmap_items would seldom get
  * every lock at the first try beside fork and exit. It sleeps under the folio lock only, where
- * rmap_walk_ksm() itself waits in anon_vma_lock_read().
+ * rmap_walk_ksm() itself waits in anon_vma_lock_read(), and at most RMP_KSM_LOCK_TRIES times a walk.
  */
-static bool rmp_ksm_lock(struct anon_vma *root)
+static bool rmp_ksm_lock(struct rmp_ksm_walk *w, struct anon_vma *root)
 {
-	int i;
-
-	for (i = 0; i < 10; i++) {
-		if (down_read_trylock(&root->rwsem))
-			return true;
+	while (!down_read_trylock(&root->rwsem)) {
+		if (w->lock_tries <= 0)
+			return false;
+		w->lock_tries--;
 		usleep_range(100, 200);
 	}
-	return false;
+	return true;
 }
 
 /*
@@ -112,7 +152,7 @@ static int rmp_ksm_item_walk(struct rmp_ksm_walk *w, void *item)
 	if (!RMP_KSM_READ(anon_vma, offsetof(struct anon_vma, root), root) ||
 	    !RMP_KSM_READ(root, offsetof(struct anon_vma, root), check) || check != root)
 		return -ENOENT;
-	if (!rmp_ksm_lock(root))
+	if (!rmp_ksm_lock(w, root))
 		return -EAGAIN;
 	taken = rmp_lock_clock();
 	for (rb = rb_first_cached(&anon_vma->rb_root); rb; rb = rb_next(rb)) {
@@ -121,11 +161,13 @@ static int rmp_ksm_item_walk(struct rmp_ksm_walk *w, void *item)
 		vma = rb_entry(rb, struct anon_vma_chain, rb)->vma;
 		if (addr < vma->vm_start || addr >= vma->vm_end || (vma->vm_mm == mm) != w->own_mm)
 			continue;
-		if (!w->own_mm && rmp_mapping_known(r, w->sorted, vma->vm_mm, addr))
+		if (!w->own_mm && rmp_ksm_known(w, vma->vm_mm, addr))
 			continue;
 		ret = rmp_check_vma(r, vma, addr, w->pfn);
 		if (ret)
 			break;
+		if (!w->own_mm)
+			rmp_ksm_settle(w);
 	}
 	up_read(&root->rwsem);
 	rmp_lock_released(r, "anon_vma", taken);
@@ -148,10 +190,6 @@ static int rmp_ksm_pass(struct rmp_ksm_walk *w, void *node, struct hlist_node *f
 		ret = rmp_ksm_item_walk(w, item);
 		if (ret)
 			return ret;
-		if (w->r->nr_maps - w->sorted > RMP_KSM_UNSORTED) {
-			rmp_mappings_unique(w->r);
-			w->sorted = w->r->nr_maps;
-		}
 		cond_resched();
 	}
 	return 0;
@@ -167,7 +205,9 @@ static int rmp_ksm_pass(struct rmp_ksm_walk *w, void *node, struct hlist_node *f
  */
 static int rmp_ksm_stable_walk(struct rmp_report *r, struct folio *folio, struct page *page)
 {
-	struct rmp_ksm_walk w = { .r = r, .pfn = page_to_pfn(page), .own_mm = true };
+	struct rmp_ksm_walk w = {
+		.r = r, .pfn = page_to_pfn(page), .own_mm = true, .lock_tries = RMP_KSM_LOCK_TRIES,
+	};
 	struct hlist_node *first;
 	unsigned long kpfn;
 	void *node;
@@ -182,8 +222,15 @@ static int rmp_ksm_stable_walk(struct rmp_report *r, struct folio *folio, struct
 		goto unlock;
 	node = (void *)((unsigned long)READ_ONCE(folio->mapping) & ~RMP_MAPPING_FLAGS);
 	if (!node) {
-		/* being merged, or left behind by migration or unmerging (at the top) */
-		ret = folio_mapped(folio) ? -EAGAIN : 0;
+		/*
+		 * Being merged, or left behind by migration or unmerging (at the top); mapped, it may also stay so
+		 * (break_cow() after a failed stable_tree_insert() ignores an OOM), where rmap_walk_ksm() finds
+		 * nothing either.
+		 */
+		if (folio_mapped(folio)) {
+			r->note = "a mapped KSM page without a stable node (being merged, or its merge failed)";
+			ret = -EAGAIN;
+		}
 		goto unlock;
 	}
 	if (!RMP_KSM_READ(node, RMP_KSM_NODE_KPFN, kpfn) || kpfn != folio_pfn(folio) ||
@@ -193,9 +240,11 @@ static int rmp_ksm_stable_walk(struct rmp_report *r, struct folio *folio, struct
 	}
 	ret = rmp_ksm_pass(&w, node, first);
 	if (!ret) {
-		/* each mapping once, to count them and to know them in the second pass */
+		/* each mapping once, to count them, and the first run the second pass looks up */
 		rmp_mappings_unique(r);
-		w.sorted = r->nr_maps;
+		w.run[0] = 0;
+		w.run[1] = r->nr_maps;
+		w.nr_runs = 1;
 		w.own_mm = false;
 		if (r->nr_maps < rmp_page_mapcount(page))
 			ret = rmp_ksm_pass(&w, node, first);
@@ -272,8 +321,8 @@ int rmp_walk_ksm(struct rmp_report *r, struct folio *folio, struct page *page)
 		if (ret != -ENOENT)
 			return ret;
 		WRITE_ONCE(rmp_ksm_layout_failed, true);
-		pr_warn_once("rmap_probe: pfn 0x%lx: KSM's stable node is not laid out as this module's BTF said; searching from now on\n",
-			     page_to_pfn(page));
+		/* the only message on the query path, once: no PFN in it (physical addresses are for root's queries) */
+		pr_warn_once("rmap_probe: KSM's stable node is not laid out as this module's BTF said; searching from now on\n");
 		r->nr_maps = 0;
 	}
 	r->ksm_walk = "search";

@@ -58,18 +58,19 @@ void rmp_mappings_unique(struct rmp_report *r)
 	r->nr_maps = n;
 }
 
-/* Is (@mm, @vaddr) among the mappings found: the first @sorted as rmp_mappings_unique() left them, the rest in any order? */
-bool rmp_mapping_known(const struct rmp_report *r, size_t sorted, const struct mm_struct *mm, unsigned long vaddr)
+/* The mappings [@from, @to) sorted by (mm, address). */
+void rmp_mappings_sort(struct rmp_report *r, size_t from, size_t to)
+{
+	sort(r->maps + from, to - from, sizeof(*r->maps), rmp_cmp_mm_vaddr, NULL);
+}
+
+/* Is (@mm, @vaddr) among the mappings [@from, @to), sorted by rmp_mappings_sort() or rmp_mappings_unique()? */
+bool rmp_mappings_find(const struct rmp_report *r, size_t from, size_t to, const struct mm_struct *mm,
+		       unsigned long vaddr)
 {
 	const struct rmp_mapping key = { .mm = mm, .vaddr = vaddr };
-	size_t i;
 
-	if (bsearch(&key, r->maps, sorted, sizeof(key), rmp_cmp_mm_vaddr))
-		return true;
-	for (i = sorted; i < r->nr_maps; i++)
-		if (r->maps[i].mm == mm && r->maps[i].vaddr == vaddr)
-			return true;
-	return false;
+	return bsearch(&key, r->maps + from, to - from, sizeof(key), rmp_cmp_mm_vaddr);
 }
 
 /* Who owns an mm: mm->owner where the kernel keeps one (CONFIG_MEMCG), as memory cgroups charge to it. */

@@ -363,7 +363,8 @@ static int rmp_query_once(struct rmp_report *r, struct page *page)
 		ret = -ENOBUFS;
 	} else if (ret == -EAGAIN || ret == -ENOSPC) {
 		r->verdict = RMP_RACED;
-		r->note = ret == -EAGAIN ? "lock contention" : "more mappings appeared during the walk";
+		if (!r->note)	/* a walk may have said why itself */
+			r->note = ret == -EAGAIN ? "lock contention" : "more mappings appeared during the walk";
 		ret = 0;
 	} else if (before != r->mapcount || mapping != READ_ONCE(folio->mapping)) {
 		r->verdict = RMP_RACED;

@@ -154,7 +154,9 @@ struct address_space *rmp_file_mapping(struct folio *folio);
 int rmp_walk_ksm(struct rmp_report *r, struct folio *folio, struct page *page);
 int rmp_ksm_search(struct rmp_report *r, struct folio *folio, struct page *page);
 void rmp_mappings_unique(struct rmp_report *r);
-bool rmp_mapping_known(const struct rmp_report *r, size_t sorted, const struct mm_struct *mm, unsigned long vaddr);
+void rmp_mappings_sort(struct rmp_report *r, size_t from, size_t to);
+bool rmp_mappings_find(const struct rmp_report *r, size_t from, size_t to, const struct mm_struct *mm,
+		       unsigned long vaddr);
 void rmp_ksm_init(void);
 /* hold.c: the references a pinned folio holds, and what its mapping and pageblock allow */
 void rmp_account_hold(struct rmp_report *r, struct folio *folio);
