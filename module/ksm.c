@@ -56,8 +56,11 @@ static bool rmp_ksm_layout_failed;
  */
 #define RMP_KSM_TAIL 64
 #define RMP_KSM_RUNS 40
-/* Tries at the anon_vma locks, over one walk: its sleeps under the folio lock stay about 10-20 ms. */
-#define RMP_KSM_LOCK_TRIES 100
+/*
+ * Tries at the anon_vma locks, over one walk: its sleeps under the folio lock stay about 2-4 ms, as ksmd
+ * meanwhile skips merging into this folio (stable_tree_search()'s trylock).
+ */
+#define RMP_KSM_LOCK_TRIES 20
 
 /* A field of mm/ksm.c's structs at the offset the BTF gave: false if it cannot be read (a wrong layout). */
 static bool rmp_ksm_read(const void *obj, size_t offset, void *val, size_t size)
