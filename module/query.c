@@ -12,8 +12,8 @@
  *   then:        vma + address -> pgd -> p4d -> pud -> pmd -> pte, checked under the page-table lock.
  *
  * One step per file: this one decides what the page is and whether to walk it, walk.c walks anon and file
- * folios, ksm.c walks or searches for KSM folios, lookup.c checks the page tables, report.c writes the answer and
- * debugfs.c is the interface.
+ * folios, ksm.c walks KSM folios from their stable node and ksm_search.c searches for them, lookup.c checks the
+ * page tables, report.c writes the answer and debugfs.c is the interface.
  *
  * Which pages are safe to walk: only a folio we hold a reference on, looked up again after the reference was
  * taken (page_folio() can change until then). A free page, a slab page, a page table, the zero page and pages
